@@ -1,0 +1,6 @@
+export * from './common.js';
+export * from './events.js';
+export * from './batch.js';
+export * from './uuid.js';
+export * from './validate.js';
+export { jsonSchemas } from './json-schema.js';

@@ -1,0 +1,32 @@
+import { Compile } from 'typebox/compile';
+import type { TSchema, Static } from 'typebox';
+import { Batch, EnrollRequest } from './batch.js';
+import { Event } from './events.js';
+
+export interface ValidationIssue {
+  /** JSON pointer to the offending value ('' for the root). */
+  path: string;
+  message: string;
+}
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+
+/** A compiled validator that reports every problem with its location, capped so errors stay small. */
+export function validator<T extends TSchema>(schema: T, maxIssues = 20): (value: unknown) => Validated<Static<T>> {
+  const compiled = Compile(schema);
+  return (value: unknown) => {
+    if (compiled.Check(value)) return { ok: true, value: value as Static<T> };
+    const issues: ValidationIssue[] = [];
+    for (const e of compiled.Errors(value)) {
+      // Unions report one error per branch; keep the distinct ones only.
+      const issue = { path: e.instancePath, message: e.message };
+      if (!issues.some((i) => i.path === issue.path && i.message === issue.message)) issues.push(issue);
+      if (issues.length >= maxIssues) break;
+    }
+    return { ok: false, issues };
+  };
+}
+
+export const validateBatch = validator(Batch);
+export const validateEvent = validator(Event);
+export const validateEnrollRequest = validator(EnrollRequest);

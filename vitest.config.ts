@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Workspace packages resolve to their TypeScript sources in tests (the "source" export condition),
+// so `npm test` needs no build step.
+export default defineConfig({
+  resolve: { conditions: ['source'] },
+  test: {
+    include: ['*/test/**/*.test.ts', 'dashboards/test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
