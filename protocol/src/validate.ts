@@ -1,6 +1,7 @@
 import { Compile } from 'typebox/compile';
 import type { TSchema, Static } from 'typebox';
 import { Batch, EnrollRequest } from './batch.js';
+import { LIMITS } from './common.js';
 import { Event } from './events.js';
 
 export interface ValidationIssue {
@@ -27,6 +28,15 @@ export function validator<T extends TSchema>(schema: T, maxIssues = 20): (value:
   };
 }
 
-export const validateBatch = validator(Batch);
+const validateBatchSchema = validator(Batch);
+
+/** Batch validation with a cheap size check first, so an oversized batch costs nothing to reject. */
+export function validateBatch(value: unknown): Validated<Batch> {
+  const events = (value as { events?: unknown } | null)?.events;
+  if (typeof value === 'object' && value !== null && Array.isArray(events) && events.length > LIMITS.eventsPerBatch) {
+    return { ok: false, issues: [{ path: '/events', message: `must not have more than ${LIMITS.eventsPerBatch} events` }] };
+  }
+  return validateBatchSchema(value);
+}
 export const validateEvent = validator(Event);
 export const validateEnrollRequest = validator(EnrollRequest);
