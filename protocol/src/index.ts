@@ -4,3 +4,4 @@ export * from './batch.js';
 export * from './uuid.js';
 export * from './validate.js';
 export { jsonSchemas } from './json-schema.js';
+export * from './signing.js';

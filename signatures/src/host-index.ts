@@ -1,4 +1,4 @@
-import { DOT_SLOT, HOST_ALPHABET, HOST_SLOT, validHostLength } from './hostname.js';
+import { HOST_ALPHABET, HOST_SLOT, validHostLength } from './hostname.js';
 import type { HostMatch } from './types.js';
 
 /** A wildcard pattern, stored at the trie node where its fixed right-hand part ends. */
@@ -136,4 +136,3 @@ function wildcardHeadMatches(name: string, head: string, i: number): boolean {
   return true;
 }
 
-export { DOT_SLOT };

@@ -71,3 +71,34 @@ export interface CatalogIssue {
   line: number | null;
   message: string;
 }
+
+/** An operator's tuning file (see README "Overrides"): keyed by tool id, never edits the catalog. */
+export interface Overrides {
+  tools: Record<string, ToolOverride>;
+  /** Observed values that must never be classified, whatever tool lists them (e.g. an internal proxy). */
+  ignore: OverrideIgnore;
+}
+
+export interface ToolOverride {
+  disabled?: boolean;
+  note?: string;
+  /** Extra identifiers for this tool; each carries a `note` (why) instead of a `source`. */
+  add?: {
+    processes?: { name: string; os?: SignatureOs[]; path_contains?: string; note: string }[];
+    cmdline?: { interpreters: Interpreter[]; contains: string; note: string }[];
+    vscode_extensions?: { id: string; note: string }[];
+    jetbrains_plugins?: { id: string; note: string }[];
+    browser_extensions?: { browser: BrowserStore; id: string; note: string }[];
+    hosts?: { name: string; match: HostMatch; role?: HostRole; note: string }[];
+    ports?: { port: number; protocol?: 'tcp' | 'udp'; note: string }[];
+  };
+  /** Catalog identifiers of this tool to drop, written as in its file (host name or pattern, process name, extension id, port). */
+  ignore?: { hosts?: string[]; processes?: string[]; cmdline?: string[]; extensions?: string[]; ports?: number[] };
+}
+
+export interface OverrideIgnore {
+  /** Observed host names; `exact` by default, `suffix` covers the name and its subdomains. */
+  hosts?: { name: string; match?: 'exact' | 'suffix' }[];
+  processes?: string[];
+  extensions?: string[];
+}

@@ -38,11 +38,7 @@ export async function listDir(dir: string, health: SensorHealthCounter, cap: num
   return entries;
 }
 
-/**
- * Reads a text file of at most `cap` bytes. Missing → null without an error when `optional`,
- * otherwise counted as vanished; too big → LimitExceeded. Other errors propagate to the caller,
- * which counts them.
- */
+/** Reads a text file of at most `cap` bytes; a bigger one is a LimitExceeded. Errors propagate. */
 export async function readCapped(file: string, cap: number): Promise<string> {
   const handle = await open(file, 'r');
   try {
@@ -91,10 +87,4 @@ export function stringField(obj: Record<string, unknown>, key: string, max = 256
   if (typeof v !== 'string') return null;
   const s = v.trim();
   return s.length > 0 && s.length <= max ? s : null;
-}
-
-/** Path of `abs` relative to `home`, with '/' separators whatever the OS. */
-export function homeRelative(home: string, ...parts: string[]): string {
-  void home;
-  return parts.join('/');
 }
