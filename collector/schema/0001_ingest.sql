@@ -104,7 +104,8 @@ CREATE TABLE IF NOT EXISTS agent_activity
     events SimpleAggregateFunction(sum, UInt64)
 )
 ENGINE = AggregatingMergeTree
-ORDER BY agent_id;
+ORDER BY agent_id
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS agent_activity_mv TO agent_activity AS
 SELECT agent_id, max(received_at) AS last_seen, max(seq) AS last_seq, toUInt64(count()) AS batches, toUInt64(sum(events)) AS events

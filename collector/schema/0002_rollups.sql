@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS usage_daily
 ENGINE = SummingMergeTree
 PARTITION BY toYYYYMM(day)
 ORDER BY (day, team, user, tool)
-TTL day + INTERVAL 400 DAY;
+TTL day + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS usage_daily_mv TO usage_daily AS
 SELECT
@@ -55,7 +56,8 @@ CREATE TABLE IF NOT EXISTS inventory
     evidence AggregateFunction(groupUniqArray(16), String)
 )
 ENGINE = AggregatingMergeTree
-ORDER BY (team, tool, user, host, evidence_kind);
+ORDER BY (team, tool, user, host, evidence_kind)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS inventory_mv TO inventory AS
 SELECT

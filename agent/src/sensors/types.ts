@@ -1,8 +1,10 @@
-import type { ExtensionEcosystem } from '@aiscout/signatures';
 import type { SensorHealthCounter } from './health.js';
 
 /** `process.platform` values the sensors know how to read. */
 export type Platform = 'linux' | 'darwin' | 'win32';
+
+/** Extension id spaces; the same union the catalog uses (VS Code forks share the vscode ids). */
+export type ExtensionEcosystem = 'vscode' | 'jetbrains' | 'chrome' | 'edge' | 'firefox';
 
 /** One user's home folder, and the name the findings in it are attributed to. */
 export interface UserHome {

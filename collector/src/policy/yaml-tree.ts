@@ -3,7 +3,7 @@
  * directly (never doc.toJS()), so every issue has a line, keys like __proto__ stay plain strings,
  * and aliases are expanded one at a time against a budget (no "billion laughs").
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { IssueList } from './issues.js';
 
 /** Aliases are handy for sharing a rule; hundreds of them in a config file are an attack. */
@@ -15,6 +15,8 @@ export interface YamlTree {
   lineOf(node: unknown): number | null;
   /** Follows an alias (counted against MAX_ALIASES); returns null once the budget is spent. */
   deref(node: unknown): Node | null;
+  /** True once MAX_ALIASES was passed: callers skip values they could not resolve (reported once). */
+  aliasLimitHit(): boolean;
 }
 
 export function parseYamlTree(text: string, issues: IssueList): YamlTree | null {
@@ -51,7 +53,7 @@ export function parseYamlTree(text: string, issues: IssueList): YamlTree | null 
     if (isAlias(target)) return null;
     return (target as Node | undefined) ?? null;
   };
-  return { doc, root: deref(doc.contents), lineOf, deref };
+  return { doc, root: deref(doc.contents), lineOf, deref, aliasLimitHit: () => aliasReported };
 }
 
 function firstLine(message: string): string {
@@ -79,3 +81,17 @@ export function stringValue(node: unknown): string | null {
 }
 
 export { isMap, isScalar, isSeq };
+
+/** The key/value pairs of a mapping (aliases followed); non-string keys are reported and skipped. */
+export function* mapEntries(tree: YamlTree, issues: IssueList, map: YAMLMap): Generator<[string, Node | null, unknown]> {
+  for (const pair of map.items) {
+    const key = keyText(pair);
+    if (key === null) {
+      issues.error('BAD_KEY', tree.lineOf(pair.key), 'keys must be plain strings');
+      continue;
+    }
+    const value = tree.deref(pair.value);
+    if (value === null && isAlias(pair.value) && tree.aliasLimitHit()) continue;
+    yield [key, value, pair.key];
+  }
+}

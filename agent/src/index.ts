@@ -1,0 +1,10 @@
+export { main, USAGE } from './command.js';
+export { DetectionAggregator, type Detection, type ObservationClassifier } from './detect.js';
+export { formatJsonLines, formatTable } from './format.js';
+export { scanOnce, SENSOR_NAMES, type ScanOptions, type ScanResult, type SensorName } from './scan.js';
+export { browserExtensions } from './sensors/browser-extensions.js';
+export { SensorHealthCounter, errorType, type SensorErrorType } from './sensors/health.js';
+export { discoverHomes, runsPrivileged } from './sensors/homes.js';
+export { ideExtensions } from './sensors/ide-extensions.js';
+export { processes } from './sensors/processes.js';
+export type { ExtensionObservation, Platform, ProcessObservation, SensorObservation, UserHome } from './sensors/types.js';
