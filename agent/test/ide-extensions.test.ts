@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SensorHealthCounter } from '../src/sensors/health.js';
@@ -117,6 +117,16 @@ describe('ide-extensions sensor: VS Code family', () => {
     const { found, health } = await scan(fay);
     expect(found).toHaveLength(1);
     expectSensorHealth(health, { name: 'ide-extensions', observations: 1, errors: { vanished: 1 } });
+  });
+
+  it('follows a symlinked extension folder', async () => {
+    const gil = await homes.home('gil');
+    await writeVscodeExtension(path.join(homes.root, 'dotfiles'), 'saoudrizwan.claude-dev-3.17.0', CLINE);
+    await mkdir(path.join(gil.dir, '.vscode', 'extensions'), { recursive: true });
+    await symlink(path.join(homes.root, 'dotfiles', 'saoudrizwan.claude-dev-3.17.0'), path.join(gil.dir, '.vscode', 'extensions', 'saoudrizwan.claude-dev-3.17.0'));
+    const { found, health } = await scan(gil);
+    expect(found.map((o) => o.id)).toEqual(['saoudrizwan.claude-dev']);
+    expectSensorHealth(health, { name: 'ide-extensions', observations: 1, errors: {} });
   });
 
   it('uses the same layout under a Windows or macOS home', async () => {

@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS directory
     version UInt64,
     kind LowCardinality(String),
     key String,
+    -- The user's keyed-hash pseudonym (what agents send when pseudonymization is on), else ''.
+    pseudonym String,
     team LowCardinality(String),
     managers Array(String),
     timezone LowCardinality(String),
@@ -39,6 +41,6 @@ ENGINE = MergeTree
 ORDER BY (version, kind, key);
 
 CREATE VIEW IF NOT EXISTS directory_current AS
-SELECT kind, key, team, managers, timezone, loaded_at
+SELECT kind, key, pseudonym, team, managers, timezone, loaded_at
 FROM directory
 WHERE version = (SELECT max(version) FROM directory) AND is_marker = 0;

@@ -72,7 +72,7 @@ export class AgentRegistry {
     if (hit && now - hit.loadedAt < (hit.record ? CACHE_MS : NEGATIVE_CACHE_MS)) {
       return hit.record && hit.key ? { record: hit.record, key: hit.key } : null;
     }
-    const rows = await this.store.query<AgentRecord>(`${SELECT} WHERE agent_id = {id:UUID}`, { id: agentId });
+    const rows = await this.store.query<AgentRecord>(`${SELECT} WHERE agent_id = {id:String}`, { id: agentId });
     const record = rows[0] ?? null;
     let key: KeyObject | null = null;
     if (record) {

@@ -76,6 +76,8 @@ class CompiledCatalog implements Classifier {
   readonly tools: ReadonlyMap<string, ToolSignature>;
   private readonly list: ToolSignature[];
   private readonly hostIndex = new HostIndex();
+  /** Operator-ignored host names: checked first, they win over any catalog pattern. */
+  private readonly ignoredHosts: HostIndex | null;
   private readonly hostResults: Classification[] = [];
   private readonly processes = new Map<string, ProcessRule[]>();
   private readonly cmdline: CmdlineRule[] = [];
@@ -98,7 +100,8 @@ class CompiledCatalog implements Classifier {
     // Index order is stable whatever order the caller passes the tools in.
     this.list = [...tools].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     this.tools = new Map(this.list.map((t) => [t.id, t]));
-    this.indexHosts(ignore);
+    this.indexHosts();
+    this.ignoredHosts = indexIgnoredHosts(ignore);
     this.indexProcesses();
     this.indexExtensionsAndPorts();
     this.hasAnyCmdline = this.cmdline.some((r) => r.any);
@@ -110,6 +113,7 @@ class CompiledCatalog implements Classifier {
     if (obs === null || typeof obs !== 'object') return NO_MATCH;
     switch (obs.type) {
       case 'host': {
+        if (this.ignoredHosts !== null && this.ignoredHosts.lookup(obs.name) >= 0) return NO_MATCH;
         const at = this.hostIndex.lookup(obs.name);
         return at < 0 ? NO_MATCH : (this.hostResults[at] as Classification);
       }
@@ -207,7 +211,7 @@ class CompiledCatalog implements Classifier {
     return this.describe(top.tool, candidates, round(confidence), 'cmdline', top.raw);
   }
 
-  private indexHosts(ignore: OverrideIgnore): void {
+  private indexHosts(): void {
     const groups = new Map<string, { name: string; match: 'exact' | 'suffix' | 'wildcard'; owners: Owner[] }>();
     this.list.forEach((tool, t) => {
       for (const h of tool.match.hosts ?? []) {
@@ -223,14 +227,6 @@ class CompiledCatalog implements Classifier {
       const base = g.match === 'exact' ? CONFIDENCE.exactHost : CONFIDENCE.patternHost;
       this.hostResults.push(this.result(g.owners, base, 'host', g.name));
       this.hostIndex.add(g.name, g.match, this.hostResults.length - 1);
-    }
-    // Ignored names go in last so they replace a catalog entry of the same name and match.
-    for (const h of ignore.hosts ?? []) {
-      const match = h.match ?? 'exact';
-      const name = h.name.toLowerCase().replace(/\.$/, '');
-      if (hostPatternProblem(name, match) !== null) continue;
-      this.hostResults.push(NO_MATCH);
-      this.hostIndex.add(name, match, this.hostResults.length - 1);
     }
   }
 
@@ -332,6 +328,18 @@ class CompiledCatalog implements Classifier {
       evidence: Object.freeze({ matcher, value }),
     });
   }
+}
+
+function indexIgnoredHosts(ignore: OverrideIgnore): HostIndex | null {
+  const hosts = ignore.hosts ?? [];
+  if (hosts.length === 0) return null;
+  const index = new HostIndex();
+  for (const h of hosts) {
+    const match = h.match ?? 'exact';
+    const name = h.name.toLowerCase().replace(/\.$/, '');
+    if (hostPatternProblem(name, match) === null) index.add(name, match, 0);
+  }
+  return index;
 }
 
 function round(x: number): number {

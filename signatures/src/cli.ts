@@ -132,8 +132,9 @@ export function answerLine(classifier: Classifier, text: string | null): string 
     let value: unknown;
     try {
       value = JSON.parse(text);
-    } catch (e) {
-      return JSON.stringify({ error: `invalid JSON: ${(e as Error).message.slice(0, 200)}` });
+    } catch {
+      // The engine's message differs between Node versions; keep the answer stable.
+      return JSON.stringify({ error: 'invalid JSON' });
     }
     const parsed = parseObservation(value);
     if (!parsed.ok) return JSON.stringify({ error: parsed.error });

@@ -23,6 +23,7 @@ export async function* readLines(input: Readable, maxBytes: number): AsyncGenera
     if (buf.length > 0 && buf[buf.length - 1] === 13) buf = buf.subarray(0, buf.length - 1);
     parts = [];
     size = 0;
+    if (buf.length > maxBytes) return { text: null, tooLong: true };
     return { text: buf.toString('utf8'), tooLong: false };
   };
   const take = (piece: Buffer): void => {

@@ -82,7 +82,8 @@ async function extensionFolders(root: string, health: SensorHealthCounter): Prom
       health.fail(err);
     }
   }
-  folders ??= entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => e.name);
+  // Symlinked folders are how `code --extensionDevelopmentPath`-style and dotfile setups install; follow them.
+  folders ??= entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.')).map((e) => e.name);
   return [...new Set(folders)].filter((f) => !obsolete.has(f) && !f.includes('..'));
 }
 

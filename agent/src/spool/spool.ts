@@ -431,29 +431,35 @@ async function recover(dir: string, state: SpoolState, maxBytes: number): Promis
   let nextSeq = floor + 1;
   let totalBytes = 0;
   let changed = false;
-  for (let i = 0; i < found.length; i++) {
-    const { name, firstSeq } = found[i] as { name: string; firstSeq: number };
+  /** Last valid sequence of the previous segment file, to see records missing between two files. */
+  let previousEnd: number | null = null;
+  let previousCut = false;
+  for (const { name, firstSeq } of found) {
     const path = join(dir, name);
-    const followingFirst = found[i + 1]?.firstSeq;
-    nextSeq = Math.max(nextSeq, firstSeq);
-    const prev = segments[segments.length - 1];
-    if (prev && firstSeq <= lastSeq(prev)) {
-      // Overlaps the previous segment: cannot be ours as written. Discard it whole.
-      const size = (await readFile(path)).length;
+    const buf = await readFile(path);
+    if (previousEnd !== null && firstSeq <= previousEnd) {
+      // Overlaps the previous segment: not something this spool wrote. Discard it whole.
       state.corrupt.incidents++;
-      state.corrupt.bytes += size;
+      state.corrupt.bytes += buf.length;
       changed = true;
       await unlink(path);
       continue;
     }
-    const buf = await readFile(path);
+    if (previousEnd !== null) {
+      const missing = firstSeq - Math.max(previousEnd + 1, floor + 1);
+      if (missing > 0 && !state.countedGaps.includes(firstSeq)) {
+        // Records between two files are gone: the remainder of a cut segment, or a deleted file.
+        state.corrupt.records += missing;
+        if (!previousCut) state.corrupt.incidents++;
+        state.countedGaps.push(firstSeq);
+        changed = true;
+      }
+    }
     const scan = scanSegment(buf, firstSeq, maxBytes);
-    if (scan.stopped !== null) {
+    previousCut = scan.stopped !== null;
+    if (previousCut) {
       state.corrupt.incidents++;
       state.corrupt.bytes += buf.length - scan.validBytes;
-      if (followingFirst !== undefined) {
-        state.corrupt.records += Math.max(0, followingFirst - (firstSeq + scan.offsets.length));
-      }
       changed = true;
       const fh = await open(path, 'r+');
       try {
@@ -464,14 +470,20 @@ async function recover(dir: string, state: SpoolState, maxBytes: number): Promis
       }
     }
     const seg: Segment = { firstSeq, path, offsets: scan.offsets, size: scan.validBytes };
+    previousEnd = lastSeq(seg);
+    nextSeq = Math.max(nextSeq, firstSeq, lastSeq(seg) + 1);
     if (seg.offsets.length === 0 || lastSeq(seg) <= floor) {
       await unlink(path);
-      if (seg.offsets.length > 0) nextSeq = Math.max(nextSeq, lastSeq(seg) + 1);
       continue;
     }
     segments.push(seg);
     totalBytes += seg.size;
-    nextSeq = Math.max(nextSeq, lastSeq(seg) + 1);
+  }
+  // Forget gaps once everything before them is acknowledged or dropped.
+  const live = state.countedGaps.filter((seq) => seq > floor);
+  if (live.length !== state.countedGaps.length) {
+    state.countedGaps = live;
+    changed = true;
   }
   return { segments, nextSeq, totalBytes, changed };
 }

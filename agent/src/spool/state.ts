@@ -16,12 +16,14 @@ export interface SpoolState {
   dropped: { records: number; bytes: number };
   /** Cumulative damage found at recovery: byte ranges cut off and records known to be lost. */
   corrupt: { incidents: number; bytes: number; records: number };
+  /** First sequences of segments whose missing predecessors were already counted, so a later recovery does not count them again. */
+  countedGaps: number[];
 }
 
 export const STATE_FILE = 'state.json';
 
 export function emptyState(): SpoolState {
-  return { ackedSeq: 0, droppedThroughSeq: 0, dropped: { records: 0, bytes: 0 }, corrupt: { incidents: 0, bytes: 0, records: 0 } };
+  return { ackedSeq: 0, droppedThroughSeq: 0, dropped: { records: 0, bytes: 0 }, corrupt: { incidents: 0, bytes: 0, records: 0 }, countedGaps: [] };
 }
 
 export class SpoolStateError extends Error {
@@ -64,6 +66,7 @@ export async function readState(dir: string): Promise<SpoolState> {
       bytes: count(corrupt.bytes, 'corrupt.bytes'),
       records: count(corrupt.records, 'corrupt.records'),
     },
+    countedGaps: Array.isArray(raw.counted_gaps) ? raw.counted_gaps.map((v) => count(v, 'counted_gaps[]')) : [],
   };
 }
 
@@ -74,6 +77,7 @@ export async function writeState(dir: string, state: SpoolState): Promise<void> 
     dropped_through_seq: state.droppedThroughSeq,
     dropped: state.dropped,
     corrupt: state.corrupt,
+    counted_gaps: state.countedGaps,
   };
   await writeFileAtomic(join(dir, STATE_FILE), `${JSON.stringify(body)}\n`);
 }

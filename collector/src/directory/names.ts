@@ -47,15 +47,23 @@ export function normalizeEmail(raw: string): string | null {
   return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
 }
 
+/** Building an Intl.DateTimeFormat is slow; an HR export repeats a handful of zones 100k times. */
+const zoneCache = new Map<string, string | null>();
+
 /** The canonical IANA name (Intl throws a RangeError on an unknown zone), or null. */
 export function canonicalTimeZone(raw: string): string | null {
   const zone = raw.trim();
   if (zone === '' || zone.length > 64) return null;
+  const cached = zoneCache.get(zone);
+  if (cached !== undefined) return cached;
+  let canonical: string | null;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return null;
+    canonical = null;
   }
+  if (zoneCache.size < 1000) zoneCache.set(zone, canonical);
+  return canonical;
 }
 
 function hasControlCharacter(text: string): boolean {

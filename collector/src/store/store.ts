@@ -1,4 +1,5 @@
 import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { ClickHouseClientConfigOptions as ClientConfig } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -49,7 +50,9 @@ export class Store {
   #connect(): ClickHouseClient {
     const o = this.options;
     if (o.url === null) {
-      return createClient({ connection: createChdbConnection({ path: resolve(o.embeddedPath) }) });
+      // chdb ships its own copy of the client-common types; the runtime contract is the same.
+      const connection = createChdbConnection({ path: resolve(o.embeddedPath) }) as unknown as NonNullable<ClientConfig['connection']>;
+      return createClient({ connection });
     }
     return createClient({
       url: o.url,
@@ -85,7 +88,8 @@ export class Store {
       this.#healthy = true;
       return out;
     } catch (err) {
-      this.#healthy = false;
+      // The server answered with an error: it is reachable, only this call failed.
+      if (!isServerError(err)) this.#healthy = false;
       if (err instanceof StoreUnavailableError) throw err;
       throw new StoreUnavailableError(`store call failed (${what}): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     } finally {
@@ -162,6 +166,12 @@ export class Store {
     this.#closed = true;
     if (!this.#lost) await this.#client.close();
   }
+}
+
+/** An error the ClickHouse engine answered with (it has a numeric code), as opposed to no answer. */
+function isServerError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof Error && err.name === 'ClickHouseError' && typeof code === 'string' && /^\d+$/.test(code);
 }
 
 export function redactUrl(url: string): string {

@@ -1,0 +1,130 @@
+import { verifyBody, validateBatch, type Batch, type BatchAck } from '@aiscout/protocol';
+import type { AgentRegistry } from './agents.js';
+import { decodeBody, parseBatchBody, type JsonParser } from './body.js';
+import type { Limits } from './config.js';
+import { ApiError } from './errors.js';
+import type { CollectorMetrics } from './metrics.js';
+import type { ReferenceData } from './reference-data.js';
+import { eventRow } from './rows.js';
+import { clickhouseTime } from './store/migrate.js';
+import type { Store } from './store/store.js';
+
+export interface IncomingBatch {
+  raw: Buffer;
+  ndjson: boolean;
+  contentEncoding: string | undefined;
+  agentHeader: string | undefined;
+  signatureHeader: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * One batch, from raw bytes to stored rows. Order matters: the cheap authentication checks come
+ * first (known agent, signature over the bytes as sent), so nothing unauthenticated is inflated
+ * or parsed; the store is written last, and only then is the batch acknowledged.
+ */
+export class BatchIngestor {
+  constructor(
+    private readonly store: Store,
+    private readonly agents: AgentRegistry,
+    private readonly reference: ReferenceData,
+    private readonly metrics: CollectorMetrics,
+    private readonly limits: Limits,
+    private readonly retentionDays: number,
+    private readonly collectorId: string,
+    private readonly parseJson: JsonParser,
+  ) {}
+
+  async ingest(input: IncomingBatch): Promise<BatchAck> {
+    const agentId = input.agentHeader?.trim().toLowerCase();
+    const signature = input.signatureHeader?.trim();
+    if (!agentId || !signature) throw new ApiError('SIGNATURE_MISSING');
+    if (!UUID.test(agentId)) throw new ApiError('AGENT_UNKNOWN');
+    const agent = await this.agents.get(agentId);
+    if (!agent) throw new ApiError('AGENT_UNKNOWN');
+    if (agent.record.revoked) throw new ApiError('AGENT_REVOKED');
+    if (!verifyBody(agent.key, input.raw, signature)) throw new ApiError('SIGNATURE_INVALID');
+
+    const bytes = await decodeBody(input.raw, input.contentEncoding, this.limits.inflatedBytes);
+    const parsed = parseBatchBody(bytes, input.ndjson, this.parseJson, this.limits.eventsPerBatch);
+    const events = (parsed as { events?: unknown }).events;
+    if (Array.isArray(events) && events.length > this.limits.eventsPerBatch) {
+      throw new ApiError('TOO_MANY_EVENTS', [`${events.length} events > ${this.limits.eventsPerBatch}`]);
+    }
+    const checked = validateBatch(parsed);
+    if (!checked.ok) throw new ApiError('SCHEMA_INVALID', checked.issues.map((i) => `${i.path || '/'}: ${i.message}`));
+    const batch = checked.value;
+    if (batch.agent_id !== agentId) throw new ApiError('AGENT_MISMATCH');
+    this.checkEvents(batch);
+
+    return this.agents.withAgentLock(agentId, async () => {
+      const last = await this.agents.lastSeq(agentId);
+      if (batch.seq <= last) {
+        // An agent that never saw our ack sends the same batch again: answer as if stored now.
+        if (await this.agents.batchStored(agentId, batch.batch_id)) {
+          this.metrics.batchesAccepted.inc({ duplicate: 'true' });
+          return { batch_id: batch.batch_id, accepted: batch.events.length, duplicate: true };
+        }
+        throw new ApiError('REPLAY', [`seq ${batch.seq} <= last stored ${last}`]);
+      }
+      await this.store_(batch, agent.record.team);
+      this.agents.noteStored(agentId, batch.seq);
+      this.metrics.batchesAccepted.inc({ duplicate: 'false' });
+      this.metrics.eventsAccepted.inc({}, batch.events.length);
+      return { batch_id: batch.batch_id, accepted: batch.events.length, duplicate: false };
+    });
+  }
+
+  /** Event windows must be real instants inside [now - retention, now + skew], and ids unique. */
+  private checkEvents(batch: Batch): void {
+    const now = Date.now();
+    const oldest = now - this.retentionDays * 86_400_000;
+    const newest = now + this.limits.futureSkewSeconds * 1000;
+    const ids = new Set<string>();
+    const problems: string[] = [];
+    batch.events.forEach((e, i) => {
+      const start = Date.parse(e.window_start);
+      const end = Date.parse(e.window_end);
+      if (Number.isNaN(start) || Number.isNaN(end)) problems.push(`/events/${i}: window is not a valid instant`);
+      else if (end < start) problems.push(`/events/${i}: window_end is before window_start`);
+      else if (start < oldest || end > newest) problems.push(`/events/${i}: window ${e.window_start}..${e.window_end} is outside the accepted range`);
+      if (ids.has(e.id)) throw new ApiError('DUPLICATE_EVENT_ID', [`/events/${i}/id: ${e.id}`]);
+      ids.add(e.id);
+    });
+    if (problems.length) throw new ApiError('EVENT_TIME_OUT_OF_RANGE', problems.slice(0, 20));
+  }
+
+  /**
+   * Events first, then the batch record, both with the batch id as deduplication token: a retry
+   * after a timeout (the first insert may have landed) stores nothing twice, and the batch record
+   * (which moves the agent's sequence forward) exists only once its events do.
+   */
+  private async store_(batch: Batch, agentTeam: string): Promise<void> {
+    const receivedAt = clickhouseTime(new Date());
+    const at = new Date();
+    const decisions = new Map<string, string>();
+    const rows = batch.events.map((e) => {
+      const { team, teamSource } = this.reference.teamFor(e.user, batch.host.hostname, batch.host.team ?? (agentTeam || null));
+      let policyState = '';
+      if (e.tool !== null) {
+        const key = `${e.tool}\u0000${team}`;
+        policyState = decisions.get(key) ?? this.reference.decide(e.tool, team, at);
+        decisions.set(key, policyState);
+      }
+      return eventRow(e, { batch, receivedAt, team, teamSource, policyState });
+    });
+    const started = process.hrtime.bigint();
+    await this.store.insert('events', rows, batch.batch_id);
+    await this.store.insert(
+      'batches',
+      [{
+        batch_id: batch.batch_id, agent_id: batch.agent_id, seq: batch.seq, received_at: receivedAt,
+        sent_at: clickhouseTime(new Date(batch.sent_at)), events: batch.events.length,
+        agent_version: batch.agent_version, catalog_version: batch.catalog_version, collector: this.collectorId,
+      }],
+      batch.batch_id,
+    );
+    this.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}

@@ -1,0 +1,102 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { AgentRegistry } from '../agents.js';
+import { AuditTrail } from '../audit.js';
+import type { CollectorConfig } from '../config.js';
+import { CollectorMetrics } from '../metrics.js';
+import { ReferenceData } from '../reference-data.js';
+import { migrate } from '../store/migrate.js';
+import { Store } from '../store/store.js';
+import type { PolicyOptions } from '../policy/index.js';
+
+/** Everything the routes share, built once per app. */
+export interface CollectorContext {
+  config: CollectorConfig;
+  store: Store;
+  agents: AgentRegistry;
+  audit: AuditTrail;
+  reference: ReferenceData;
+  metrics: CollectorMetrics;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    collector: CollectorContext;
+  }
+}
+
+export interface ContextOptions {
+  config: CollectorConfig;
+  knownToolIds: ReadonlySet<string>;
+  policyOptions?: PolicyOptions;
+  /** Run migrations at start (default true). */
+  migrate?: boolean;
+  /** How often an unhealthy store is probed for recovery. */
+  probeIntervalMs?: number;
+}
+
+/**
+ * Infrastructure: the store (embedded chDB or a server), migrations, the agent registry, policy and
+ * directory, metrics. A monitor probes an unhealthy store and brings it back without a restart.
+ */
+async function context(app: FastifyInstance, opts: ContextOptions): Promise<void> {
+  const { config } = opts;
+  const store = new Store({ ...config.clickhouse, embeddedPath: config.clickhouse.path });
+  app.addHook('onClose', async () => {
+    clearInterval(monitor);
+    await store.close();
+  });
+  let probing = false;
+  const monitor = setInterval(() => {
+    if (store.healthy || probing) return;
+    probing = true;
+    void store.probe().then((ok) => {
+      probing = false;
+      if (ok) app.log.info({ store: store.kind }, 'store reachable again');
+    });
+  }, opts.probeIntervalMs ?? 1000);
+  monitor.unref();
+
+  if (opts.migrate !== false) {
+    await migrate(store, { retentionDays: config.retentionDays, auditRetentionDays: config.auditRetentionDays, collectorId: config.collectorId });
+  }
+  const audit = new AuditTrail(store, config.collectorId);
+  const reference = new ReferenceData(
+    store,
+    audit,
+    { policyFile: config.policyFile, directoryFile: config.directoryFile, pseudonymKey: config.pseudonymKey },
+    opts.knownToolIds,
+    opts.policyOptions,
+  );
+  const loaded = await reference.reload('system', '');
+  if (!loaded.ok) {
+    throw new Error(
+      `policy or directory has problems:\n${loaded.issues.map((i) => `  - ${i.code} ${i.file}:${i.line ?? '-'} ${i.message}`).join('\n')}`,
+    );
+  }
+  await recordSecretChanges(audit, config);
+  const metrics = new CollectorMetrics();
+  app.decorate('collector', { config, store, agents: new AgentRegistry(store), audit, reference, metrics } satisfies CollectorContext);
+}
+
+/**
+ * Audits enrollment secret changes between starts (ids and retired flags only, never the secret):
+ * compares with the last recorded set.
+ */
+async function recordSecretChanges(audit: AuditTrail, config: CollectorConfig): Promise<void> {
+  const now = config.enrollmentSecrets.map((s) => `${s.id}${s.retired ? ' (retired)' : ''}`).sort();
+  const last = await audit.query({ action: 'secrets.change', limit: 1 });
+  let before: string[] = [];
+  try {
+    before = last[0] ? ((JSON.parse(last[0].detail) as { secrets?: string[] }).secrets ?? []) : [];
+  } catch {
+    before = [];
+  }
+  if (last[0] && JSON.stringify(before) === JSON.stringify(now)) return;
+  await audit.append({
+    actor: 'system', action: 'secrets.change', target: 'enrollment_secrets', outcome: 'ok',
+    detail: { secrets: now, added: now.filter((s) => !before.includes(s)), removed: before.filter((s) => !now.includes(s)) }, remoteIp: '',
+  });
+}
+
+export const contextPlugin = fp(context, { name: 'aiscout-context', fastify: '5.x' });

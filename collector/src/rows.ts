@@ -1,0 +1,80 @@
+import type { Batch, Event } from '@aiscout/protocol';
+import { clickhouseTime } from './store/migrate.js';
+
+export interface RowContext {
+  batch: Batch;
+  receivedAt: string;
+  team: string;
+  teamSource: string;
+  policyState: string;
+}
+
+/** Fields that have their own column; the rest of an event goes to `details` as JSON. */
+const COLUMNS = new Set([
+  'kind', 'tool', 'id', 'window_start', 'window_end', 'user', 'evidence', 'count', 'confidence', 'candidates',
+  'version', 'model', 'server_name', 'exe', 'process_exe', 'extension_id', 'ecosystem', 'flags', 'quality',
+  'tokens_in', 'tokens_out', 'tokens_cache_read', 'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections',
+  'est_tokens_in', 'est_tokens_out',
+]);
+
+/** RFC 3339 → the UTC form ClickHouse's DateTime64(3) parses. Input was validated as date-time. */
+export function toClickhouseTime(ts: string): string {
+  return clickhouseTime(new Date(ts));
+}
+
+function num(e: Event, key: string): number {
+  const v = (e as Record<string, unknown>)[key];
+  return typeof v === 'number' ? v : 0;
+}
+
+function str(e: Event, key: string): string {
+  const v = (e as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : '';
+}
+
+/** One `events` row. Column names match schema/0001_ingest.sql. */
+export function eventRow(e: Event, ctx: RowContext): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(e)) if (!COLUMNS.has(k)) details[k] = v;
+  const flags = (e as { flags?: string[] }).flags;
+  return {
+    event_id: e.id,
+    batch_id: ctx.batch.batch_id,
+    agent_id: ctx.batch.agent_id,
+    received_at: ctx.receivedAt,
+    window_start: toClickhouseTime(e.window_start),
+    window_end: toClickhouseTime(e.window_end),
+    kind: e.kind,
+    tool: e.tool ?? '',
+    user: e.user,
+    host: ctx.batch.host.hostname,
+    os: ctx.batch.host.os,
+    team: ctx.team,
+    team_source: ctx.teamSource,
+    policy_state: ctx.policyState,
+    evidence_matcher: e.evidence.matcher,
+    evidence_value: e.evidence.value,
+    count: e.count,
+    confidence: e.confidence,
+    candidates: e.candidates,
+    version: str(e, 'version'),
+    model: str(e, 'model'),
+    server_name: str(e, 'server_name'),
+    exe: str(e, 'exe') || str(e, 'process_exe'),
+    extension_id: str(e, 'extension_id'),
+    ecosystem: str(e, 'ecosystem'),
+    flags: Array.isArray(flags) ? flags : [],
+    quality: str(e, 'quality'),
+    tokens_in: num(e, 'tokens_in'),
+    tokens_out: num(e, 'tokens_out'),
+    tokens_cache_read: num(e, 'tokens_cache_read'),
+    tokens_cache_write: num(e, 'tokens_cache_write'),
+    requests: num(e, 'requests'),
+    bytes_up: num(e, 'bytes_up'),
+    bytes_down: num(e, 'bytes_down'),
+    connections: num(e, 'connections'),
+    est_tokens_in: num(e, 'est_tokens_in'),
+    est_tokens_out: num(e, 'est_tokens_out'),
+    details: Object.keys(details).length ? JSON.stringify(details) : '',
+  };
+}
