@@ -5,3 +5,4 @@ export * from './uuid.js';
 export * from './validate.js';
 export { jsonSchemas } from './json-schema.js';
 export * from './signing.js';
+export * from './pseudonym.js';

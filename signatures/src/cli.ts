@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 /** `aiscout` command: classify observations from stdin, check or list the catalog. */
-import { once } from 'node:events';
 import { realpathSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +113,7 @@ async function classifyCommand(args: string[], io: CliIo): Promise<number> {
       let out = '';
       for (const line of lines) out += answerLine(classifier, line.text) + '\n';
       if (outputFailed) break;
-      if (!io.stdout.write(out)) await Promise.race([once(io.stdout, 'drain'), once(io.stdout, 'close')]);
+      if (!io.stdout.write(out)) await drained(io.stdout);
       if (outputFailed) break;
     }
   } catch (e) {
@@ -122,6 +121,21 @@ async function classifyCommand(args: string[], io: CliIo): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/** Resolves when `out` can take more, or can take nothing ever again (closed, failed). Never rejects. */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      out.off('error', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+    out.on('error', done);
+  });
 }
 
 /** One output line for one input line (null: the line was longer than MAX_LINE_BYTES). */

@@ -7,7 +7,9 @@
  * - host: trimmed, lower-case, trailing dot removed.
  */
 
-export const PSEUDONYM = /^p:[0-9a-f]{32}$/;
+import { accountName, PSEUDONYM_PATTERN } from '@aiscout/protocol';
+
+export const PSEUDONYM = PSEUDONYM_PATTERN;
 
 /** Canonical account name, or null when nothing usable is left. Pseudonyms pass through. */
 export function normalizeUser(raw: string): string | null {
@@ -17,16 +19,7 @@ export function normalizeUser(raw: string): string | null {
 }
 
 /** The clear account name the agent hashes (no pseudonym handling). */
-export function accountName(raw: string): string | null {
-  let name = raw.trim().normalize('NFC');
-  const slash = name.lastIndexOf('\\');
-  if (slash >= 0) name = name.slice(slash + 1);
-  const at = name.indexOf('@');
-  if (at >= 0) name = name.slice(0, at);
-  name = name.trim().toLowerCase();
-  if (name === '' || name.length > 256 || hasControlCharacter(name)) return null;
-  return name;
-}
+export { accountName };
 
 const HOST = /^[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*$/;
 
@@ -64,12 +57,4 @@ export function canonicalTimeZone(raw: string): string | null {
   }
   if (zoneCache.size < 1000) zoneCache.set(zone, canonical);
   return canonical;
-}
-
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) return true;
-  }
-  return false;
 }
