@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileCatalog, loadCatalog, MULTI_TENANT_PARENTS, type Observation } from '../src/index.js';
+import { compileCatalog, defaultClassifier, loadCatalog, MULTI_TENANT_PARENTS, type Observation } from '../src/index.js';
 import { positiveFixtures } from './fixtures.js';
 import { benign } from './helpers.js';
 
@@ -17,6 +17,12 @@ describe('the bundled catalog', () => {
       .filter(({ obs }) => !classifier.classify(obs).candidates.includes(id))
       .map((f) => f.what);
     expect(misses).toEqual([]);
+  });
+
+  it('is what defaultClassifier() serves, compiled once', () => {
+    expect(defaultClassifier()).toBe(defaultClassifier());
+    expect(defaultClassifier().version).toBe(catalog.version);
+    expect([...defaultClassifier().tools.keys()]).toEqual(catalog.tools.map((t) => t.id).sort());
   });
 
   it('has no entry on a shared multi-tenant parent', () => {

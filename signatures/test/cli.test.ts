@@ -77,6 +77,20 @@ describe('aiscout classify (in process)', () => {
     expect(writes).toBeGreaterThan(0);
   });
 
+  it('stops quietly with exit 0 when the reader goes away', async () => {
+    const input = Array.from({ length: 50000 }, (_, i) => `{"type":"host","name":"h${i}.example.com"}`).join('\n') + '\n';
+    const broken = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+      },
+    });
+    const stderr = new PassThrough();
+    const code = await runCli(['classify'], { stdin: Readable.from([Buffer.from(input)]), stdout: broken, stderr });
+    expect(code).toBe(0);
+    expect(broken.listenerCount('drain')).toBe(0);
+  });
+
   it('uses an overrides file and refuses a bad one', async () => {
     const dir = tempDir();
     writeFiles(dir, {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadCatalog } from '../src/index.js';
 import { tempDir, toolYaml, writeFiles } from './helpers.js';
 
@@ -85,6 +85,17 @@ describe('loadCatalog on a folder of broken files', () => {
 
   it('skips files starting with _ and files that are not YAML', () => {
     expect(result.issues.some((i) => i.file.endsWith('_skipped.yaml') || i.file.endsWith('notes.txt'))).toBe(false);
+  });
+
+  it('survives a folder named like a tool, binary garbage and an alias bomb', () => {
+    const d = tempDir();
+    mkdirSync(join(d, 'folder.yaml'));
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`)].join('\n');
+    writeFiles(d, { 'garbage.yaml': '\u0000\u0001\u00ff{{{:::\n\t- ]', 'bomb.yaml': bomb, 'ok.yaml': toolYaml('ok') });
+    const r = loadCatalog(d);
+    expect(r.tools.map((t) => t.id)).toEqual(['ok']);
+    const codes = Object.fromEntries(r.issues.map((i) => [i.file.split('/').pop(), i.code]));
+    expect(codes).toEqual({ 'folder.yaml': 'file-unreadable', 'garbage.yaml': 'yaml-syntax', 'bomb.yaml': 'yaml-syntax' });
   });
 
   it('reports an unreadable folder instead of throwing', () => {
