@@ -78,3 +78,46 @@ export function eventRow(e: Event, ctx: RowContext): Record<string, unknown> {
     details: Object.keys(details).length ? JSON.stringify(details) : '',
   };
 }
+
+/** The `events` columns in table order, for TabSeparated inserts. */
+export const EVENT_COLUMNS = [
+  'event_id', 'batch_id', 'agent_id', 'received_at', 'window_start', 'window_end', 'kind', 'tool', 'user', 'host', 'os', 'team',
+  'team_source', 'policy_state', 'evidence_matcher', 'evidence_value', 'count', 'confidence', 'candidates', 'version', 'model',
+  'server_name', 'exe', 'extension_id', 'ecosystem', 'flags', 'quality', 'tokens_in', 'tokens_out', 'tokens_cache_read',
+  'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections', 'est_tokens_in', 'est_tokens_out', 'details',
+] as const;
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIAL_G = /[\\\t\n\r\0]/g;
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0' };
+const QUOTED_SPECIAL_G = /[\\'\t\n\r\0]/g;
+const QUOTED_ESCAPES: Record<string, string> = { ...TSV_ESCAPES, "'": "\\'" };
+
+/** A String value in ClickHouse's TabSeparated escaping: the exact bytes round-trip, whatever they hold. */
+export function tsvString(s: string): string {
+  return TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIAL_G, (c) => TSV_ESCAPES[c]!) : s;
+}
+
+/** An Array(String) value: ['a','b'] with quoted-string escaping (also safe inside a TSV field). */
+export function tsvStringArray(values: readonly string[]): string {
+  let out = '[';
+  for (let i = 0; i < values.length; i++) {
+    if (i > 0) out += ',';
+    out += `'${values[i]!.replace(QUOTED_SPECIAL_G, (c) => QUOTED_ESCAPES[c]!)}'`;
+  }
+  return `${out}]`;
+}
+
+/** One `events` row as a TabSeparated line (no newline), in EVENT_COLUMNS order. */
+export function eventTsv(row: Record<string, unknown>): string {
+  let line = '';
+  for (let i = 0; i < EVENT_COLUMNS.length; i++) {
+    const v = row[EVENT_COLUMNS[i]!];
+    if (i > 0) line += '\t';
+    if (typeof v === 'string') line += tsvString(v);
+    else if (typeof v === 'number') line += String(v);
+    else if (Array.isArray(v)) line += tsvStringArray(v as string[]);
+    else line += '\\N';
+  }
+  return line;
+}

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { writeFileAtomic } from '../spool/fs-durable.js';
 import type { AgentConfig } from './schema.js';
 
@@ -21,7 +21,7 @@ export async function saveLastGood(path: string, config: AgentConfig, source: st
   const previous = await loadLastGood(path);
   if (previous && JSON.stringify(previous.config) === JSON.stringify(config) && previous.source === source) return;
   const body: Saved = { version: 1, saved_at: new Date().toISOString(), source, config };
-  await mkdir(pathDir(path), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFileAtomic(path, `${JSON.stringify(body, null, 2)}\n`, 0o600);
 }
 
@@ -39,7 +39,3 @@ export async function loadLastGood(path: string): Promise<{ config: AgentConfig;
   return { config: c as AgentConfig, source: String(raw.source ?? 'unknown'), savedAt: String(raw.saved_at ?? '') };
 }
 
-function pathDir(p: string): string {
-  const i = Math.max(p.lastIndexOf('/'), p.lastIndexOf('\\'));
-  return i > 0 ? p.slice(0, i) : '.';
-}

@@ -1,0 +1,12 @@
+export { loadAgentConfig, formatIssues } from './load.js';
+export type { ConfigIssue, ConfigLoadResult, LoadOptions } from './load.js';
+export { AgentConfigSchema, LOG_LEVELS, SECRET_KEYS } from './schema.js';
+export type { AgentConfig, AgentConfigInput } from './schema.js';
+export { ENV_VARIABLES, CONFIG_FILE_ENV } from './env.js';
+export { defaultPaths, MACOS_DOMAIN } from './paths.js';
+export type { ConfigPaths, ConfigPlatform } from './paths.js';
+export { parseRegQuery, runRegQuery, POLICY_KEY } from './reg-query.js';
+export type { RegQueryRunner } from './reg-query.js';
+export { parseBinaryPlist, isBinaryPlist } from './plist-binary.js';
+export { parseXmlPlist } from './plist-xml.js';
+export { ConfigParseError } from './errors.js';
