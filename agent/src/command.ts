@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { defaultClassifier } from '@aiscout/signatures';
 import type { ObservationClassifier } from './detect.js';
 import { formatJsonLines, formatTable } from './format.js';
+import { runPcap } from './network/pcap-command.js';
 import { scanOnce } from './scan.js';
 import type { UserHome } from './sensors/types.js';
 
 export const USAGE = `Usage: aiscout-agent scan --once [--json] [--home DIR ...]
+       aiscout-agent pcap [--ai-only] [--stats] FILE [FILE ...]
 
 Runs the agent's sensors once on this machine and prints the AI tools found.
 
@@ -17,7 +19,13 @@ Runs the agent's sensors once on this machine and prints the AI tools found.
                    (repeatable; the folder's name is the user the findings are attributed to)
   -h, --help       show this help
 
-Exit status: 0 after a scan, 2 on a usage error.
+  pcap FILE ...    read pcap/pcapng capture files and print one JSON line per DNS query, DNS answer
+                   and TLS server name found, with the catalog's tool (null when the name is not AI)
+  --ai-only        pcap: print only findings that name an AI tool
+  --stats          pcap: after each file, print decoder statistics as a JSON line on stderr
+
+Exit status: 0 after a scan or when every capture was read to its end, 1 when a capture could not
+be read (missing, not a capture, damaged: findings before the damage are printed), 2 on a usage error.
 `;
 
 export interface CommandIo {
@@ -29,7 +37,12 @@ export interface CommandIo {
 
 class UsageError extends Error {}
 
-function parse(argv: string[]): { help: true } | { help: false; json: boolean; homes: UserHome[] | undefined } {
+type Parsed =
+  | { help: true }
+  | { help: false; command: 'scan'; json: boolean; homes: UserHome[] | undefined }
+  | { help: false; command: 'pcap'; files: string[]; aiOnly: boolean; stats: boolean };
+
+function parse(argv: string[]): Parsed {
   let parsed;
   try {
     parsed = parseArgs({
@@ -41,6 +54,8 @@ function parse(argv: string[]): { help: true } | { help: false; json: boolean; h
         json: { type: 'boolean' },
         home: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
+        'ai-only': { type: 'boolean' },
+        stats: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -48,7 +63,15 @@ function parse(argv: string[]): { help: true } | { help: false; json: boolean; h
   }
   const { values, positionals } = parsed;
   if (values.help) return { help: true };
-  if (positionals.length === 0) throw new UsageError('missing command: scan');
+  if (positionals.length === 0) throw new UsageError('missing command: scan or pcap');
+  if (positionals[0] === 'pcap') {
+    for (const scanOnly of ['once', 'json', 'home'] as const) {
+      if (values[scanOnly] !== undefined) throw new UsageError(`pcap does not take --${scanOnly}`);
+    }
+    if (positionals.length < 2) throw new UsageError('pcap needs at least one capture file');
+    return { help: false, command: 'pcap', files: positionals.slice(1), aiOnly: values['ai-only'] ?? false, stats: values.stats ?? false };
+  }
+  if (values['ai-only'] !== undefined || values.stats !== undefined) throw new UsageError('--ai-only and --stats are pcap options');
   if (positionals[0] !== 'scan' || positionals.length > 1) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
   if (!values.once) throw new UsageError('scan needs --once (the continuous agent is not available yet)');
   const homes = values.home?.map((dir) => {
@@ -62,7 +85,7 @@ function parse(argv: string[]): { help: true } | { help: false; json: boolean; h
     if (!isDir) throw new UsageError(`--home ${dir}: not a directory`);
     return { user: path.basename(abs), dir: abs };
   });
-  return { help: false, json: values.json ?? false, homes };
+  return { help: false, command: 'scan', json: values.json ?? false, homes };
 }
 
 /** The agent command line; returns the exit status instead of exiting, so tests can call it. */
@@ -78,6 +101,9 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   if (args.help) {
     io.stdout(USAGE);
     return 0;
+  }
+  if (args.command === 'pcap') {
+    return runPcap(args.files, io, { classifier: io.classifier ?? defaultClassifier(), aiOnly: args.aiOnly, stats: args.stats });
   }
   const result = await scanOnce({ classifier: io.classifier ?? defaultClassifier(), homes: args.homes });
   io.stdout(args.json ? formatJsonLines(result) : formatTable(result));

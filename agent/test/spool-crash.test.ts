@@ -113,3 +113,43 @@ describe('spool survives kill -9 during writes', () => {
     expect(lastCommitted).toBeGreaterThan(0);
   }, 60_000);
 });
+
+describe('spool lock between processes', () => {
+  it('of several processes racing for a stale lock, exactly one gets the spool', async () => {
+    const dir = join(work, 'race');
+    const racer = join(work, 'racer.mts');
+    await writeFile(
+      racer,
+      `import { Spool } from ${JSON.stringify(spoolModule)};
+try {
+  const spool = await Spool.open(process.argv[2]);
+  process.stdout.write('opened\\n');
+  await new Promise((r) => setTimeout(r, 1500));
+  await spool.close();
+} catch (err) {
+  process.stdout.write((err as Error).name + '\\n');
+}
+`,
+    );
+    for (let round = 0; round < 3; round++) {
+      // A stale lock: a pid that has exited.
+      const dead = spawn(process.execPath, ['-e', '0']);
+      await new Promise((r) => dead.once('exit', r));
+      const { mkdir } = await import('node:fs/promises');
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'lock'), JSON.stringify({ pid: dead.pid, boot_ms: Date.now() - (await import('node:os')).uptime() * 1000 }));
+      const outcomes = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          new Promise<string>((resolveRun) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', racer, dir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.on('exit', () => resolveRun(out.trim()));
+          }),
+        ),
+      );
+      expect(outcomes.filter((o) => o === 'opened'), outcomes.join(',')).toHaveLength(1);
+      expect(outcomes.filter((o) => o === 'SpoolLockedError')).toHaveLength(3);
+    }
+  }, 60_000);
+});

@@ -228,6 +228,36 @@ describe('spool recovery', () => {
     await reopened.close();
   });
 
+  it('a segment file deleted from the middle is counted as lost records, once', async () => {
+    const opts = { maxBytes: 1_000_000, segmentBytes: 4096 };
+    const spool = await Spool.open(dir, opts);
+    for (let i = 0; i < 100; i++) await spool.append(numbered(i + 1, 1, 100));
+    await spool.close();
+    const segs = await segments();
+    const lost = Number((segs[2] as string).slice(0, 20)) - Number((segs[1] as string).slice(0, 20));
+    await rm(join(dir, segs[1] as string));
+    for (let round = 0; round < 2; round++) {
+      const reopened = await Spool.open(dir, opts);
+      expect(reopened.stats().corrupt).toEqual({ incidents: 1, bytes: 0, records: lost });
+      expect((await readAll(reopened)).length).toBe(100 - lost);
+      await reopened.close();
+    }
+  });
+
+  it('a record damaged on disk while the spool is open is skipped at read, never returned', async () => {
+    const spool = await Spool.open(dir);
+    await spool.append(numbered(1, 5, 20));
+    const seg = join(dir, (await segments())[0] as string);
+    const buf = await readFile(seg);
+    const at = Math.floor(buf.length * 0.5);
+    buf[at] = (buf[at] as number) ^ 0x01;
+    await writeFile(seg, buf);
+    const seqs = (await readAll(spool)).map((r) => r.seq);
+    expect(seqs).toHaveLength(4);
+    expect(spool.stats().corrupt).toMatchObject({ incidents: 1, records: 1 });
+    await spool.close();
+  });
+
   it('a record carrying the wrong sequence is treated as damage', async () => {
     const seg = await filled(5);
     // Rename the segment so its records no longer carry the sequence its name announces.

@@ -7,6 +7,7 @@
  *   node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--seed 42]
  */
 import { fork } from 'node:child_process';
+import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -24,11 +25,15 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     events: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '42' },
+    rate: { type: 'string', default: '0' },
   },
 });
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
 const EVENTS = Number(values.events);
+/** Offered load in events/s over all agents (0: each agent sends its next batch as soon as the last is acked). */
+const RATE = Number(values.rate);
+const interval = RATE > 0 ? (AGENTS * EVENTS * 1000) / RATE : 0;
 let seed = Number(values.seed);
 /** Deterministic choices (users, tools), so runs are comparable. */
 function rand(n: number): number {
@@ -84,7 +89,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'aiscout-bench-'));
 const secret = randomBytes(24).toString('base64url');
 const token = randomBytes(32).toString('base64url');
 const child = fork(new URL('./collector-child.ts', import.meta.url).pathname, [dataDir, secret, token], {
-  execArgv: ['--import', 'tsx'],
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const port = await new Promise<number>((resolve, reject) => {
@@ -102,7 +107,7 @@ interface SimAgent {
 
 // Enroll every agent, then prepare its batches (the agents' CPU is not what we measure).
 const agents: SimAgent[] = [];
-const batchesPerAgent = Math.ceil((150_000 * SECONDS) / EVENTS / AGENTS) + 2;
+const batchesPerAgent = Math.ceil(((RATE > 0 ? RATE * 1.05 : 150_000) * SECONDS) / EVENTS / AGENTS) + 2;
 const prepStarted = Date.now();
 for (let a = 0; a < AGENTS; a++) {
   const keys = generateAgentKeyPair();
@@ -134,20 +139,43 @@ const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, rssBytes(child.pid
 const started = performance.now();
 const deadline = started + SECONDS * 1000;
 
-async function runAgent(agent: SimAgent): Promise<void> {
+const keepAlive = new http.Agent({ keepAlive: true, maxSockets: AGENTS });
+
+function post(agent: SimAgent, body: Buffer, signature: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      `${base}/v1/batches`,
+      {
+        method: 'POST', agent: keepAlive,
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length, [AGENT_ID_HEADER]: agent.id, [SIGNATURE_HEADER]: signature },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function runAgent(agent: SimAgent, index: number): Promise<void> {
   let i = 0;
+  // Paced agents start spread over one interval, as real agents' timers are.
+  let next = started + (interval > 0 ? (index * interval) / AGENTS : 0);
   while (performance.now() < deadline && i < agent.bodies.length) {
+    if (interval > 0) {
+      const wait = next - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (performance.now() >= deadline) break;
+    }
     const b = agent.bodies[i]!;
     const t0 = performance.now();
-    const res = await fetch(`${base}/v1/batches`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', [AGENT_ID_HEADER]: agent.id, [SIGNATURE_HEADER]: b.signature },
-      body: b.body,
-    });
-    await res.arrayBuffer();
+    const status = await post(agent, b.body, b.signature);
     const ms = performance.now() - t0;
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
-    if (res.status === 200) {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) {
+      next += interval;
       latencies.push(ms);
       acked += b.events;
       i++;
@@ -159,9 +187,14 @@ async function runAgent(agent: SimAgent): Promise<void> {
   }
 }
 
-await Promise.all(agents.map(runAgent));
+await Promise.all(agents.map((a, i) => runAgent(a, i)));
 const elapsed = (performance.now() - started) / 1000;
 clearInterval(rssTimer);
+
+const metricsText = await (await fetch(`${base}/metrics`)).text();
+const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? 0);
+const flushes = metric('aiscout_insert_seconds_count');
+const flushSeconds = metric('aiscout_insert_seconds_sum');
 
 const stored = await new Promise<number>((resolve, reject) => {
   child.once('message', (m: { count?: number; error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m.count!)));
@@ -178,6 +211,7 @@ process.stdout.write(
     machine: { cpus: cpus().length, node: process.version },
     store: 'embedded chDB',
     agents: AGENTS,
+    offered_events_per_second: RATE > 0 ? RATE : 'max',
     events_per_batch: EVENTS,
     seconds: Number(elapsed.toFixed(2)),
     batches_acked: latencies.length,
@@ -188,6 +222,9 @@ process.stdout.write(
     ack_latency_ms: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)), max: Number((latencies.at(-1) ?? 0).toFixed(1)) },
     non_200: failures,
     statuses,
+    inserts: flushes,
+    insert_ms_mean: flushes ? Number(((flushSeconds / flushes) * 1000).toFixed(1)) : 0,
+    events_per_insert_mean: flushes ? Math.round(acked / flushes) : 0,
     collector_rss_mb_max: Math.round(maxRss / 1024 / 1024),
     prep_seconds: prepSeconds,
   })}\n`,

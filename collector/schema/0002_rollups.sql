@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS inventory
     first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
     sightings SimpleAggregateFunction(sum, UInt64),
-    evidence AggregateFunction(groupUniqArray(16), String)
+    -- One example of the evidence (an extension id, a host name); the raw events hold them all.
+    evidence_sample SimpleAggregateFunction(any, String)
 )
 ENGINE = AggregatingMergeTree
 ORDER BY (team, tool, user, host, evidence_kind)
@@ -63,7 +64,7 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS inventory_mv TO inventory AS
 SELECT
     team, user, host, tool, kind AS evidence_kind,
     min(window_start) AS first_seen, max(window_end) AS last_seen, sum(count) AS sightings,
-    groupUniqArrayState(16)(evidence_value) AS evidence
+    any(evidence_value) AS evidence_sample
 FROM events
 WHERE kind != 'agent'
 GROUP BY team, user, host, tool, evidence_kind;

@@ -31,6 +31,8 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     bodyLimit: 64 * 1024,
+    // Strict like the protocol validators: an unknown property is an error, not silently removed.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     trustProxy: false,
     return503OnClosing: true,
   });

@@ -5,7 +5,8 @@ import type { Limits } from './config.js';
 import { ApiError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { ReferenceData } from './reference-data.js';
-import { eventRow } from './rows.js';
+import { InsertBuffer } from './insert-buffer.js';
+import { eventRow, eventTsv } from './rows.js';
 import { clickhouseTime } from './store/migrate.js';
 import type { Store } from './store/store.js';
 
@@ -25,6 +26,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * or parsed; the store is written last, and only then is the batch acknowledged.
  */
 export class BatchIngestor {
+  /** Batches whose store attempt failed or timed out: they may have landed anyway. */
+  private readonly uncertain = new Set<string>();
+  private readonly buffer: InsertBuffer;
+
   constructor(
     private readonly store: Store,
     private readonly agents: AgentRegistry,
@@ -34,7 +39,13 @@ export class BatchIngestor {
     private readonly retentionDays: number,
     private readonly collectorId: string,
     private readonly parseJson: JsonParser,
-  ) {}
+    maxRowsPerInsert = 50_000,
+  ) {
+    this.buffer = new InsertBuffer(store, {
+      maxRows: maxRowsPerInsert,
+      onFlush: (seconds) => this.metrics.insertSeconds.observe(seconds),
+    });
+  }
 
   async ingest(input: IncomingBatch): Promise<BatchAck> {
     const agentId = input.agentHeader?.trim().toLowerCase();
@@ -68,11 +79,12 @@ export class BatchIngestor {
         }
         throw new ApiError('REPLAY', [`seq ${batch.seq} <= last stored ${last}`]);
       }
-      await this.store_(batch, agent.record.team);
+      const outcome = await this.store_(batch, agent.record.team);
       this.agents.noteStored(agentId, batch.seq);
-      this.metrics.batchesAccepted.inc({ duplicate: 'false' });
-      this.metrics.eventsAccepted.inc({}, batch.events.length);
-      return { batch_id: batch.batch_id, accepted: batch.events.length, duplicate: false };
+      const duplicate = outcome === 'duplicate';
+      this.metrics.batchesAccepted.inc({ duplicate: String(duplicate) });
+      if (!duplicate) this.metrics.eventsAccepted.inc({}, batch.events.length);
+      return { batch_id: batch.batch_id, accepted: batch.events.length, duplicate };
     });
   }
 
@@ -96,15 +108,24 @@ export class BatchIngestor {
   }
 
   /**
-   * Events first, then the batch record, both with the batch id as deduplication token: a retry
-   * after a timeout (the first insert may have landed) stores nothing twice, and the batch record
-   * (which moves the agent's sequence forward) exists only once its events do.
+   * Enriches the events and hands them to the group-commit buffer; resolves once they are stored.
+   * A batch whose earlier attempt failed may have landed anyway (a timeout is not a rollback): it is
+   * looked up first, so a retry after a timeout stores nothing twice.
    */
-  private async store_(batch: Batch, agentTeam: string): Promise<void> {
-    const receivedAt = clickhouseTime(new Date());
+  private async store_(batch: Batch, agentTeam: string): Promise<'stored' | 'duplicate'> {
+    if (this.uncertain.has(batch.batch_id)) {
+      const landed = await this.landed(batch);
+      if (landed !== 'no') {
+        if (landed === 'events-only') await this.store.insert('batches', [this.batchRow(batch, clickhouseTime(new Date()))], `${batch.batch_id}:batches`);
+        this.uncertain.delete(batch.batch_id);
+        return 'duplicate';
+      }
+    }
     const at = new Date();
+    const receivedAt = clickhouseTime(at);
     const decisions = new Map<string, string>();
-    const rows = batch.events.map((e) => {
+    let eventTsvText = '';
+    for (const e of batch.events) {
       const { team, teamSource } = this.reference.teamFor(e.user, batch.host.hostname, batch.host.team ?? (agentTeam || null));
       let policyState = '';
       if (e.tool !== null) {
@@ -112,19 +133,39 @@ export class BatchIngestor {
         policyState = decisions.get(key) ?? this.reference.decide(e.tool, team, at);
         decisions.set(key, policyState);
       }
-      return eventRow(e, { batch, receivedAt, team, teamSource, policyState });
-    });
-    const started = process.hrtime.bigint();
-    await this.store.insert('events', rows, batch.batch_id);
-    await this.store.insert(
-      'batches',
-      [{
-        batch_id: batch.batch_id, agent_id: batch.agent_id, seq: batch.seq, received_at: receivedAt,
-        sent_at: clickhouseTime(new Date(batch.sent_at)), events: batch.events.length,
-        agent_version: batch.agent_version, catalog_version: batch.catalog_version, collector: this.collectorId,
-      }],
-      batch.batch_id,
+      eventTsvText += eventTsv(eventRow(e, { batch, receivedAt: at.getTime(), team, teamSource, policyState }));
+    }
+    try {
+      await this.buffer.submit({ batchId: batch.batch_id, rows: batch.events.length, eventTsv: eventTsvText, batchRow: this.batchRow(batch, receivedAt) });
+    } catch (err) {
+      if (this.uncertain.size > 100_000) this.uncertain.clear();
+      this.uncertain.add(batch.batch_id);
+      throw err;
+    }
+    this.uncertain.delete(batch.batch_id);
+    return 'stored';
+  }
+
+  private batchRow(batch: Batch, receivedAt: string): Record<string, unknown> {
+    const sent = Date.parse(batch.sent_at);
+    return {
+      batch_id: batch.batch_id, agent_id: batch.agent_id, seq: batch.seq, received_at: receivedAt,
+      // A hostile or broken clock must not break the insert: out-of-range sent_at is stored as received_at.
+      sent_at: sent > 0 && sent < 7258118400000 ? clickhouseTime(new Date(sent)) : receivedAt,
+      events: batch.events.length, agent_version: batch.agent_version, catalog_version: batch.catalog_version, collector: this.collectorId,
+    };
+  }
+
+  /** Whether an earlier, failed attempt of this batch reached the store: fully, events only, or not. */
+  private async landed(batch: Batch): Promise<'yes' | 'events-only' | 'no'> {
+    if (await this.agents.batchStored(batch.agent_id, batch.batch_id)) return 'yes';
+    if (batch.events.length === 0) return 'no';
+    const starts = batch.events.map((e) => Date.parse(e.window_start));
+    const rows = await this.store.query<{ n: string }>(
+      `SELECT toString(count()) AS n FROM events
+       WHERE batch_id = {b:UUID} AND window_start BETWEEN fromUnixTimestamp64Milli({lo:Int64}, 'UTC') AND fromUnixTimestamp64Milli({hi:Int64}, 'UTC')`,
+      { b: batch.batch_id, lo: Math.min(...starts), hi: Math.max(...starts) },
     );
-    this.metrics.insertSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    return Number(rows[0]?.n ?? 0) > 0 ? 'events-only' : 'no';
   }
 }

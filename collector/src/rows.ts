@@ -1,9 +1,9 @@
 import type { Batch, Event } from '@aiscout/protocol';
-import { clickhouseTime } from './store/migrate.js';
 
 export interface RowContext {
   batch: Batch;
-  receivedAt: string;
+  /** Epoch milliseconds. */
+  receivedAt: number;
   team: string;
   teamSource: string;
   policyState: string;
@@ -17,11 +17,6 @@ const COLUMNS = new Set([
   'est_tokens_in', 'est_tokens_out',
 ]);
 
-/** RFC 3339 → the UTC form ClickHouse's DateTime64(3) parses. Input was validated as date-time. */
-export function toClickhouseTime(ts: string): string {
-  return clickhouseTime(new Date(ts));
-}
-
 function num(e: Event, key: string): number {
   const v = (e as Record<string, unknown>)[key];
   return typeof v === 'number' ? v : 0;
@@ -32,8 +27,10 @@ function str(e: Event, key: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** One `events` row. Column names match schema/0001_ingest.sql. */
-export function eventRow(e: Event, ctx: RowContext): Record<string, unknown> {
+export type EventRowValues = Record<(typeof EVENT_COLUMNS)[number], unknown>;
+
+/** One `events` row (times as epoch milliseconds). Column names match schema/0001_ingest.sql. */
+export function eventRow(e: Event, ctx: RowContext): EventRowValues {
   const details: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(e)) if (!COLUMNS.has(k)) details[k] = v;
   const flags = (e as { flags?: string[] }).flags;
@@ -42,8 +39,8 @@ export function eventRow(e: Event, ctx: RowContext): Record<string, unknown> {
     batch_id: ctx.batch.batch_id,
     agent_id: ctx.batch.agent_id,
     received_at: ctx.receivedAt,
-    window_start: toClickhouseTime(e.window_start),
-    window_end: toClickhouseTime(e.window_end),
+    window_start: Date.parse(e.window_start),
+    window_end: Date.parse(e.window_end),
     kind: e.kind,
     tool: e.tool ?? '',
     user: e.user,
@@ -108,16 +105,30 @@ export function tsvStringArray(values: readonly string[]): string {
   return `${out}]`;
 }
 
-/** One `events` row as a TabSeparated line (no newline), in EVENT_COLUMNS order. */
-export function eventTsv(row: Record<string, unknown>): string {
+const TIME_COLUMNS = new Set(['received_at', 'window_start', 'window_end']);
+
+/** ClickHouse parses a DateTime64(3) in TSV from seconds with a fraction: no date formatting needed. */
+function tsvTime(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  const frac = ms - s * 1000;
+  return `${s}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+}
+
+/**
+ * One `events` row as a TabSeparated line with its newline, in EVENT_COLUMNS order. TSV is the
+ * cheapest format both connections carry (chDB's takes the body as text, so no RowBinary), and
+ * ClickHouse parses it about twice as fast as JSONEachRow.
+ */
+export function eventTsv(row: EventRowValues): string {
   let line = '';
   for (let i = 0; i < EVENT_COLUMNS.length; i++) {
-    const v = row[EVENT_COLUMNS[i]!];
+    const col = EVENT_COLUMNS[i]!;
+    const v = row[col];
     if (i > 0) line += '\t';
     if (typeof v === 'string') line += tsvString(v);
-    else if (typeof v === 'number') line += String(v);
+    else if (typeof v === 'number') line += TIME_COLUMNS.has(col) ? tsvTime(v) : String(v);
     else if (Array.isArray(v)) line += tsvStringArray(v as string[]);
     else line += '\\N';
   }
-  return line;
+  return `${line}\n`;
 }

@@ -35,7 +35,7 @@ export function checkRules(c: AgentConfigInput, platform: ConfigPlatform): Shape
 
   const hasSecret = c.enrollment_secret !== undefined;
   const hasSecretFile = c.enrollment_secret_file !== undefined;
-  if (hasSecret && hasSecretFile) issues.push({ path: 'enrollment_secret', message: 'set either enrollment_secret or enrollment_secret_file, not both' });
+  if (hasSecret && hasSecretFile) issues.push({ path: 'enrollment_secret', message: 'is set together with enrollment_secret_file: set only one' });
   if (!hasSecret && !hasSecretFile) issues.push({ path: 'enrollment_secret', message: 'is required (or enrollment_secret_file)' });
 
   if ((c.client_cert_file === undefined) !== (c.client_key_file === undefined)) {
@@ -45,7 +45,7 @@ export function checkRules(c: AgentConfigInput, platform: ConfigPlatform): Shape
 
   const p = c.privacy;
   if (p.pseudonym_key !== undefined && p.pseudonym_key_file !== undefined) {
-    issues.push({ path: 'privacy.pseudonym_key', message: 'set either pseudonym_key or pseudonym_key_file, not both' });
+    issues.push({ path: 'privacy.pseudonym_key', message: 'is set together with pseudonym_key_file: set only one' });
   }
   const needsKey = p.pseudonymize_users || p.hostname === 'hash';
   if (needsKey && p.pseudonym_key === undefined && p.pseudonym_key_file === undefined) {

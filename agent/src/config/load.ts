@@ -97,7 +97,7 @@ async function gather(platform: ConfigPlatform, env: Record<string, string | und
         if (explicit) issues.push({ path: '', message: `${CONFIG_FILE_ENV} names a file that does not exist`, severity: 'error', source: file });
         continue;
       }
-      add(value, `file:${file}`);
+      add(file.toLowerCase().endsWith('.plist') ? withoutPayloadKeys(value) : value, `file:${file}`);
     } catch (err) {
       // A broken first file is an error, not a reason to read the next one: the admin meant this one.
       issues.push({ path: '', message: `${file} ${err instanceof ConfigParseError ? err.message : 'could not be read'}`, severity: 'error', source: file });
@@ -174,9 +174,11 @@ export async function loadAgentConfig(options: LoadOptions = {}): Promise<Config
   const source = gathered.sources.length > 0 ? gathered.sources.join(' + ') : 'defaults';
 
   const withDefaults = Value.Default(AgentConfigSchema, structuredClone(gathered.merged)) as unknown;
-  const errors: ShapeIssue[] = schemaIssues(withDefaults);
+  // A source that could not be read explains everything after it (a missing collector_url...): report it alone.
+  const sourceFailed = issues.some((i) => i.severity === 'error');
+  const errors: ShapeIssue[] = sourceFailed ? [] : schemaIssues(withDefaults);
   let config: AgentConfig | null = null;
-  if (errors.length === 0) {
+  if (!sourceFailed && errors.length === 0) {
     const input = withDefaults as AgentConfigInput;
     errors.push(...checkRules(input, platform));
     if (errors.length === 0) config = await resolve(input, paths, platform, errors);
@@ -196,6 +198,14 @@ export async function loadAgentConfig(options: LoadOptions = {}): Promise<Config
   const lastGood = await loadLastGood(lastGoodPath);
   if (lastGood) return { config: lastGood.config, source: `last-good:${lastGood.source}`, issues, fromLastGood: true };
   return { config: null, source, issues, fromLastGood: false };
+}
+
+/** Profile bookkeeping keys (PayloadUUID, PayloadIdentifier...) that may travel with the settings: not ours, not worth a warning. */
+function withoutPayloadKeys(value: PlainValue): PlainValue {
+  if (!isPlainObject(value)) return value;
+  const out = record();
+  for (const [k, v] of Object.entries(value)) if (!k.startsWith('Payload')) out[k] = v;
+  return out;
 }
 
 function stateDirOf(merged: PlainValue, platform: ConfigPlatform): string | null {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { POLICY_KEY } from './reg-query.js';
 
 export type ConfigPlatform = 'linux' | 'darwin' | 'win32';
 
@@ -54,7 +55,7 @@ export function defaultPaths(
       const localAppData = get('LOCALAPPDATA') ?? path.win32.join(home, 'AppData\\Local');
       return {
         files: [path.win32.join(programData, 'aiscout', 'agent.json')],
-        registryKey: 'HKLM\\SOFTWARE\\Policies\\aiscout',
+        registryKey: POLICY_KEY,
         stateDir: privileged ? path.win32.join(programData, 'aiscout', 'state') : path.win32.join(localAppData, 'aiscout', 'state'),
       };
     }

@@ -66,8 +66,8 @@ export function parseYaml(text: string): PlainValue {
   }
   const first = doc.errors[0];
   if (first) {
-    const pos = first.linePos?.[0];
-    throw new ConfigParseError(`is not valid YAML (${first.code}${pos ? ` at line ${pos.line}, column ${pos.col}` : ''})`);
+    // The error's own message quotes the offending line: report the code and position only.
+    throw new ConfigParseError(`is not valid YAML (${first.code} at ${lineCol(text, first.pos[0])})`);
   }
   try {
     // Aliases are capped: a "billion laughs" document is an error, not an allocation.

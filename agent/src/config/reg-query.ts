@@ -85,6 +85,8 @@ export function parseRegQuery(output: string, rootKey: string, env: Record<strin
       current = node;
       continue;
     }
+    // Printed after /f searches; harmless to accept here.
+    if (/^End of search:/i.test(line)) continue;
     const m = VALUE_LINE.exec(raw);
     if (!m) {
       if (/^ERROR:/i.test(line)) throw new ConfigParseError('reg query: reported an error');
@@ -93,6 +95,8 @@ export function parseRegQuery(output: string, rootKey: string, env: Record<strin
     if (!current) throw new ConfigParseError('reg query: value before any key line');
     const [, name = '', type = '', data = ''] = m;
     if (name === '(Default)') continue;
+    // Policy editors leave a blank text setting as an empty REG_SZ: it means "not set".
+    if ((type === 'REG_SZ' || type === 'REG_EXPAND_SZ') && data === '') continue;
     current[name] = decodeValue(type, data, env);
   }
   return root;

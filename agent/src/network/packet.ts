@@ -41,5 +41,7 @@ export interface NetworkFinding {
   ip: 4 | 6;
   /** dns-answer: the addresses the name resolved to, with TTL; tls/quic: whether ECH was offered. */
   addresses?: { address: string; ttl: number }[];
+  /** dns-answer: aliases followed from the name (CNAME, HTTPS/SVCB targets), in order; absent when none. */
+  cnames?: string[];
   ech?: boolean;
 }

@@ -43,38 +43,61 @@ async function readOwner(path: string): Promise<LockOwner | null> {
   return null;
 }
 
-/** Processes (this one included) that hold a spool lock, so a second open in one process is refused too. */
+/** Paths of the spool locks this process holds, so a second open in the same process is refused too. */
 const heldHere = new Set<string>();
+
+async function createExclusive(path: string, owner: LockOwner): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  try {
+    await fh.writeFile(JSON.stringify(owner));
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+function isLive(owner: LockOwner | null, me: LockOwner): owner is LockOwner {
+  return owner !== null && owner.pid !== me.pid && sameBoot(owner.boot_ms, me.boot_ms) && isAlive(owner.pid);
+}
 
 /**
  * Takes the single-writer lock of a spool directory. A lock whose process is dead (or that was
- * written before the last reboot) is taken over. Two processes racing to take over the same stale
- * lock are settled by re-reading it after writing: the loser sees the winner's pid and gives up.
+ * written before the last reboot) is stale and taken over. Only the holder of a second,
+ * short-lived `lock.takeover` file may remove a stale lock, so two processes that both saw the
+ * same stale lock cannot both end up owning the spool: the second one finds the first one's
+ * fresh lock when it re-reads.
  */
 export async function acquireLock(dir: string): Promise<() => Promise<void>> {
   const path = join(dir, LOCK_FILE);
+  const takeover = `${path}.takeover`;
   if (heldHere.has(path)) throw new SpoolLockedError(`spool ${dir} is already open in this process`);
   const me: LockOwner = { pid: process.pid, boot_ms: bootTime() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fh = await open(path, 'wx', 0o600);
-      try {
-        await fh.writeFile(JSON.stringify(me));
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    if (!(await createExclusive(path, me))) {
       const owner = await readOwner(path);
-      if (owner && owner.pid !== process.pid && sameBoot(owner.boot_ms, me.boot_ms) && isAlive(owner.pid)) {
-        throw new SpoolLockedError(`spool ${dir} is in use by process ${owner.pid}`);
+      if (isLive(owner, me)) throw new SpoolLockedError(`spool ${dir} is in use by process ${owner.pid}`);
+      if (!(await createExclusive(takeover, me))) {
+        // Someone else is taking over; their takeover file may itself be stale (they died midway).
+        if (!isLive(await readOwner(takeover), me)) await unlink(takeover).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+        continue;
       }
-      await unlink(path).catch(() => undefined);
-      continue;
+      try {
+        const current = await readOwner(path);
+        if (isLive(current, me)) throw new SpoolLockedError(`spool ${dir} is in use by process ${current.pid}`);
+        await unlink(path).catch(() => undefined);
+        if (!(await createExclusive(path, me))) continue;
+      } finally {
+        await unlink(takeover).catch(() => undefined);
+      }
     }
-    const check = await readOwner(path);
-    if (check?.pid !== me.pid) throw new SpoolLockedError(`spool ${dir} was taken by process ${check?.pid ?? '?'}`);
     heldHere.add(path);
     return async () => {
       heldHere.delete(path);

@@ -164,8 +164,7 @@ export class Spool {
         offsets.push(active.seg.size + at);
         at = encodeRecord(buf, at, this.nextSeq + i, p);
       });
-      await this.writeAll(active, buf);
-      await this.commitSync(active.fh);
+      await this.writeAndCommit(active, buf);
 
       active.seg.offsets.push(...offsets);
       active.seg.size += total;
@@ -175,11 +174,13 @@ export class Spool {
   }
 
   /**
-   * Reads committed, unacknowledged records from sequence `fromCursor` on, at most `maxRecords`
-   * and about `maxBytes` of payload (always at least one record when there is one).
+   * Reads committed, unacknowledged records from sequence `fromCursor` on: at most `maxRecords`,
+   * and at most `maxBytes` of framed records (always at least one record when there is one).
    */
   read(fromCursor: number, maxRecords = 1000, maxBytes = 4 * 1024 * 1024): Promise<ReadResult> {
     return this.exclusive(async () => {
+      if (!Number.isSafeInteger(fromCursor) || fromCursor < 0) throw new RangeError(`spool read: ${fromCursor} is not a cursor`);
+      if (!Number.isSafeInteger(maxRecords) || maxRecords < 1) throw new RangeError('spool read: maxRecords must be a positive integer');
       let seq = Math.max(fromCursor, this.floor() + 1);
       const records: SpoolRecord[] = [];
       let bytes = 0;
@@ -291,14 +292,19 @@ export class Spool {
     return run;
   }
 
-  /** Writes the whole buffer; on failure cuts the segment back so no half record stays in front of later ones. */
-  private async writeAll(active: { seg: Segment; fh: FileHandle }, buf: Buffer): Promise<void> {
+  /**
+   * Writes the whole buffer and syncs it. On failure (disk full, I/O error) cuts the segment back,
+   * so a failed append leaves nothing behind: no half record in front of later ones, and no
+   * records the caller was told did not commit (and may append again).
+   */
+  private async writeAndCommit(active: { seg: Segment; fh: FileHandle }, buf: Buffer): Promise<void> {
     let written = 0;
     try {
       while (written < buf.length) {
         const { bytesWritten } = await active.fh.write(buf, written, buf.length - written, active.seg.size + written);
         written += bytesWritten;
       }
+      await this.commitSync(active.fh);
     } catch (err) {
       try {
         await active.fh.truncate(active.seg.size);

@@ -19,7 +19,7 @@ const AgentRow = Type.Object({
 });
 const InventoryRow = Type.Object({
   team: Type.String(), user: Type.String(), host: Type.String(), tool: Type.String(), evidence_kind: Type.String(),
-  first_seen: Type.String(), last_seen: Type.String(), sightings: Type.Integer(), evidence: Type.Array(Type.String()),
+  first_seen: Type.String(), last_seen: Type.String(), sightings: Type.Integer(), evidence_sample: Type.String(),
 });
 const AuditRow = Type.Object({
   id: Type.String(), at: Type.String(), actor: Type.String(), action: Type.String(), target: Type.String(),
@@ -101,7 +101,7 @@ export async function adminApi(app: FastifyInstance): Promise<void> {
       if (q.since !== undefined) params.since = q.since;
       const rows = await ctx.store.query<Static<typeof InventoryRow>>(
         `SELECT team, user, host, tool, evidence_kind, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen,
-           toUInt64(sum(sightings)) AS sightings, groupUniqArrayMerge(16)(evidence) AS evidence
+           toUInt64(sum(sightings)) AS sightings, any(evidence_sample) AS evidence_sample
          FROM inventory ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          GROUP BY team, user, host, tool, evidence_kind ${having}
          ORDER BY team, tool, user, host, evidence_kind LIMIT {limit:UInt32}`,

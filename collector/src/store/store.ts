@@ -2,6 +2,7 @@ import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@c
 import type { ClickHouseClientConfigOptions as ClientConfig } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 
 export interface StoreOptions {
@@ -114,6 +115,33 @@ export class Store {
    */
   async insert(table: string, rows: Row[], dedupToken: string | null = null, timeoutMs?: number): Promise<void> {
     if (rows.length === 0) return;
+    await this.#bounded(
+      `insert ${table}`,
+      (c) => c.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: this.#insertSettings(dedupToken) }),
+      timeoutMs,
+    );
+  }
+
+  /**
+   * One INSERT of pre-encoded TabSeparated rows (newline-terminated): the engine parses it about
+   * twice as fast as JSONEachRow. Same deduplication as `insert`.
+   */
+  async insertTsv(table: string, columns: readonly string[], body: string, dedupToken: string | null = null, timeoutMs?: number): Promise<void> {
+    if (body.length === 0) return;
+    await this.#bounded(
+      `insert ${table}`,
+      (c) => c.insert({
+        table,
+        columns: columns as [string, ...string[]],
+        values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
+        format: 'TabSeparated',
+        clickhouse_settings: this.#insertSettings(dedupToken),
+      }),
+      timeoutMs,
+    );
+  }
+
+  #insertSettings(dedupToken: string | null): ClickHouseSettings {
     const settings: ClickHouseSettings = {};
     if (dedupToken !== null) {
       settings.insert_deduplicate = 1;
@@ -123,7 +151,7 @@ export class Store {
     }
     // Through a Distributed table, wait for the shards so the ack still means "stored".
     if (this.options.cluster !== null) settings.distributed_foreground_insert = 1;
-    await this.#bounded(`insert ${table}`, (c) => c.insert({ table, values: rows, format: 'JSONEachRow', clickhouse_settings: settings }), timeoutMs);
+    return settings;
   }
 
   async ping(timeoutMs = Math.min(this.options.timeoutMs, 2000)): Promise<boolean> {

@@ -1,0 +1,12 @@
+import os from 'node:os'; import path from 'node:path'; import { mkdtemp } from 'node:fs/promises';
+import { mcpServers } from './src/sensors/mcp-servers.ts';
+import { SensorHealthCounter } from './src/sensors/health.ts';
+import { copyFixtureTree } from './test/helpers/mcp-home.ts';
+const root = await mkdtemp(path.join(os.tmpdir(), 'mcp-'));
+const home = path.join(root, 'alice'); const sys = path.join(root, 'sys');
+await copyFixtureTree('home', home, home); await copyFixtureTree('system', sys, sys);
+const health = new SensorHealthCounter('mcp-servers');
+const out = [];
+for await (const o of mcpServers({ homes: [{ user: 'alice', dir: home }], platform: 'linux', health, systemRoot: sys })) out.push(o);
+console.log(JSON.stringify(out, null, 1)); console.log(JSON.stringify(health.snapshot()));
+console.error('MARKER FOUND:', JSON.stringify(out).includes('aiscoutMarker'));

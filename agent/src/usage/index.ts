@@ -1,0 +1,10 @@
+export * from './types.js';
+export type { FileContext, LineFormat, DocumentFormat, UsageFormat } from './formats.js';
+export { claudeCodeJsonl } from './claude-code.js';
+export { codexJsonl } from './codex.js';
+export { geminiChatJson, geminiChatJsonl } from './gemini.js';
+export { UsageDedup, DEDUP_LIMITS, type DedupLimits, type DedupSnapshot, type DedupVerdict } from './dedup.js';
+export { loadState, saveState, emptyState, type UsageState, type FileState } from './state.js';
+export { READ_LIMITS, type ReadLimits } from './reader.js';
+export { DEFAULT_USAGE_SOURCES, FORMATS, sourcesFromCatalog, type UsageLogSource } from './sources.js';
+export { aggregateUsage, sessionHash, type UsageAggregate, type AggregateOptions } from './aggregate.js';
