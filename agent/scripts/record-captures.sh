@@ -20,7 +20,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-[ -n "${DEBUG_CAPTURES:-}" ] && set -x
+if [ -n "${DEBUG_CAPTURES:-}" ]; then set -x; fi
 
 ip netns add "$C"
 ip netns add "$S"
@@ -45,17 +45,24 @@ ip netns exec "$S" node -e "
 const fs = require('fs');
 require('https').createServer({ key: fs.readFileSync('$WORK/key.pem'), cert: fs.readFileSync('$WORK/cert.pem') },
   (req, res) => res.end('ok')).listen(443, '::');" > /dev/null 2>&1 & PIDS+=($!)
-sleep 1.5
+wait_for() { # file text: wait until a background process has logged that it is ready
+  for _ in $(seq 100); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+  echo "record-captures: timed out waiting for '$2' in $1" >&2; return 1
+}
+wait_for "$WORK/dns.log" 'dns ready'
+for _ in $(seq 100); do ip netns exec "$S" ss -ltn | grep -q ':443 ' && break; sleep 0.1; done
 
 capture() { # name interface-options...
   local name=$1; shift
-  ip netns exec "$S" tcpdump -U -s 0 -w "$WORK/$name" "$@" > /dev/null 2>&1 & PIDS+=($!)
+  ip netns exec "$S" tcpdump -Z root --immediate-mode -U -s 0 -w "$WORK/$name" "$@" > "$WORK/$name.log" 2>&1 & PIDS+=($!)
   CAP_PID=$!
-  sleep 1
+  wait_for "$WORK/$name.log" 'listening on'
+  sleep 0.3
 }
 stop_capture() {
   sleep 0.5
   kill "$CAP_PID"; wait "$CAP_PID" 2>/dev/null || true
+  if [ -n "${DEBUG_CAPTURES:-}" ]; then cat "$WORK"/*.log >&2; fi
 }
 
 # 1. DNS over UDP and TCP, IPv4 and IPv6: A, AAAA, a CNAME chain, an HTTPS record, NXDOMAIN.
@@ -72,12 +79,15 @@ cli dig +tries=1 +time=2 -6 @fd99::2 claude.ai A > /dev/null
 cli dig +tries=1 +time=2 -6 +tcp @fd99::2 api.openai.com A > /dev/null
 stop_capture
 
-# 2. TLS clients: curl TLS 1.2 and 1.3 (IPv4, IPv6), openssl s_client, Node, Python.
+# 2. TLS clients: curl TLS 1.2 and 1.3 (IPv4, IPv6), openssl s_client (TLS 1.3, 1.0, 1.1), Node, Python.
 capture tls.pcap -i veth-srv 'tcp port 443'
 cli curl -sk --max-time 3 --tlsv1.2 --tls-max 1.2 --resolve api.anthropic.com:443:10.99.0.2 https://api.anthropic.com/ > /dev/null || true
 cli curl -sk --max-time 3 --tlsv1.3 --resolve api.openai.com:443:10.99.0.2 https://api.openai.com/ > /dev/null || true
 cli curl -sk --max-time 3 -6 --resolve 'claude.ai:443:[fd99::2]' https://claude.ai/ > /dev/null || true
 echo Q | cli openssl s_client -connect 10.99.0.2:443 -servername chatgpt.com > /dev/null 2>&1 || true
+# TLS 1.0 and 1.1 ClientHellos (record versions 0x0301/0x0302); the server refuses them, the hello is what counts.
+echo Q | cli openssl s_client -tls1 -cipher 'DEFAULT:@SECLEVEL=0' -connect 10.99.0.2:443 -servername api.groq.com > /dev/null 2>&1 || true
+echo Q | cli openssl s_client -tls1_1 -cipher 'DEFAULT:@SECLEVEL=0' -connect 10.99.0.2:443 -servername api.cohere.com > /dev/null 2>&1 || true
 cli node -e "const s=require('tls').connect({host:'10.99.0.2',port:443,servername:'api.mistral.ai',rejectUnauthorized:false},()=>s.end());s.on('error',()=>{})"
 cli python3 -c "
 import socket, ssl

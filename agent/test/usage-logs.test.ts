@@ -235,6 +235,19 @@ describe('usage-logs sensor: homes and relocation', () => {
   });
 });
 
+describe('usage-logs sensor: first run', () => {
+  it('reads past records older than notBefore without reporting them', async () => {
+    const alice = await homes.home('alice');
+    await placeAll(alice.dir);
+    const { reader } = await openReader(path.join(homes.root, 'u.json'));
+    const notBefore = Date.parse('2026-11-20T11:30:00.000Z');
+    const got = await collect(reader.scan({ homes: [alice], env: {}, envHome: '/x', notBefore }));
+    expect(got.every((r) => r.ts >= notBefore)).toBe(true);
+    expect(got.map((r) => r.tool).sort()).toEqual(['gemini-cli', 'gemini-cli', 'gemini-cli', 'gemini-cli']);
+    expect(await collect(reader.scan({ homes: [alice], env: {}, envHome: '/x' }))).toEqual([]);
+  });
+});
+
 describe('usage-logs sensor: state file', () => {
   it('survives a damaged state file by starting over and counting a parse error', async () => {
     const alice = await homes.home('alice');

@@ -88,7 +88,7 @@ function percentile(sorted: number[], p: number): number {
 const dataDir = mkdtempSync(join(tmpdir(), 'aiscout-bench-'));
 const secret = randomBytes(24).toString('base64url');
 const token = randomBytes(32).toString('base64url');
-const child = fork(new URL('./collector-child.ts', import.meta.url).pathname, [dataDir, secret, token], {
+const child = fork(new URL('./_collector-child.ts', import.meta.url).pathname, [dataDir, secret, token], {
   execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });

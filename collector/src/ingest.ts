@@ -45,6 +45,7 @@ export class BatchIngestor {
       maxRows: maxRowsPerInsert,
       onFlush: (seconds) => this.metrics.insertSeconds.observe(seconds),
     });
+    this.metrics.addGauge('aiscout_insert_queue_events', 'Events parsed and waiting for the next INSERT.', () => this.buffer.pendingRows);
   }
 
   async ingest(input: IncomingBatch): Promise<BatchAck> {

@@ -53,8 +53,9 @@ export class InsertBuffer {
     });
   }
 
-  get pendingBatches(): number {
-    return this.#pending.length;
+  /** Event rows waiting for the next INSERT (a gauge: a growing queue means the store is the bottleneck). */
+  get pendingRows(): number {
+    return this.#pendingRows;
   }
 
   async #drain(): Promise<void> {

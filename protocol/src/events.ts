@@ -70,6 +70,7 @@ export const ExtensionEvent = Type.Object(
       Type.Literal('jetbrains-plugin'),
       Type.Literal('browser-extension'),
       Type.Literal('mcp-server'),
+      Type.Literal('agent-setting'),
     ]),
     extension_id: NameString,
     version: Type.Union([ShortString, Type.Null()]),

@@ -62,8 +62,9 @@ function namesOf(map: unknown, pattern: RegExp, flags: Set<McpFlag>): string[] {
   for (const [name, raw] of Object.entries(map)) {
     const value = scalar(raw);
     if (value !== null && isLiteralSecret(value, name)) flags.add('literal-secret');
-    if (pattern.test(name) && !looksLikeToken(name)) names.push(name);
-    else flags.add('literal-secret');
+    // A name that is itself a token is a secret pasted in the wrong place; other odd names are just dropped.
+    if (looksLikeToken(name)) flags.add('literal-secret');
+    else if (pattern.test(name)) names.push(name);
   }
   return names;
 }

@@ -32,6 +32,8 @@ export interface UsageScanOptions {
   env?: NodeJS.ProcessEnv;
   /** The home the environment belongs to (the agent's own user); default os.homedir(). */
   envHome?: string;
+  /** Records older than this (ms since epoch) are read past but not reported (first-run backfill bound). */
+  notBefore?: number;
 }
 
 export interface UsageLogReaderOptions {
@@ -117,11 +119,11 @@ export class UsageLogReader {
         const { files, truncated } = await globFiles(parts, this.limits, (err) => this.health.fail(err));
         if (truncated) this.health.drop();
         for (const file of files) {
-          yield* this.readFile(file, home.user, source, budget, visited);
+          yield* this.readFile(file, home.user, source, budget, visited, options.notBefore ?? -Infinity);
         }
       }
     }
-    yield* this.followRenamed(visited, budget);
+    yield* this.followRenamed(visited, budget, options.notBefore ?? -Infinity);
   }
 
   private async *readFile(
@@ -130,6 +132,7 @@ export class UsageLogReader {
     source: UsageLogSource,
     budget: Budget,
     visited: Set<string>,
+    notBefore: number,
   ): AsyncGenerator<UsageRecord> {
     let fh;
     let parsed: ParsedUsage[] = [];
@@ -165,6 +168,7 @@ export class UsageLogReader {
       await fh?.close();
     }
     for (const p of parsed) {
+      if (p.ts < notBefore) continue;
       const record: UsageRecord = { ...p, user, source: 'log', origin: source.format.name };
       const { record: admitted } = this.dedup.admit(record);
       if (!admitted) continue;
@@ -178,7 +182,7 @@ export class UsageLogReader {
    * Known files not found by the globs this scan: renamed aside (rotation) or deleted. A renamed
    * file is found again by its identity among its old folder's entries and read to its end.
    */
-  private async *followRenamed(visited: Set<string>, budget: Budget): AsyncGenerator<UsageRecord> {
+  private async *followRenamed(visited: Set<string>, budget: Budget, notBefore: number): AsyncGenerator<UsageRecord> {
     const byDir = new Map<string, string[]>();
     for (const [id, fs] of Object.entries(this.state.files)) {
       if (visited.has(id)) continue;
@@ -206,7 +210,7 @@ export class UsageLogReader {
         wanted.delete(ident.id);
         const known = this.state.files[ident.id];
         const format = known ? FORMATS[known.format] : undefined;
-        if (known && format) yield* this.readFile(full, known.user, { tool: known.tool, pattern: '', format }, budget, visited);
+        if (known && format) yield* this.readFile(full, known.user, { tool: known.tool, pattern: '', format }, budget, visited, notBefore);
       }
       // Gone for good: forget them (the dedup still remembers what they held).
       for (const id of wanted) delete this.state.files[id];

@@ -97,13 +97,17 @@ export async function adminApi(app: FastifyInstance): Promise<void> {
       const params: Record<string, unknown> = { limit: q.limit ?? 1000 };
       if (q.team !== undefined) { where.push('team = {team:String}'); params.team = q.team; }
       if (q.tool !== undefined) { where.push('tool = {tool:String}'); params.tool = q.tool; }
-      const having = q.since !== undefined ? 'HAVING max(last_seen) >= parseDateTime64BestEffort({since:String}, 3)' : '';
+      const having = q.since !== undefined ? 'HAVING seen_last >= parseDateTime64BestEffort({since:String}, 3)' : '';
       if (q.since !== undefined) params.since = q.since;
       const rows = await ctx.store.query<Static<typeof InventoryRow>>(
-        `SELECT team, user, host, tool, evidence_kind, toString(min(first_seen)) AS first_seen, toString(max(last_seen)) AS last_seen,
-           toUInt64(sum(sightings)) AS sightings, any(evidence_sample) AS evidence_sample
-         FROM inventory ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         GROUP BY team, user, host, tool, evidence_kind ${having}
+        `SELECT team, user, host, tool, evidence_kind, toString(seen_first) AS first_seen, toString(seen_last) AS last_seen,
+           toUInt64(total) AS sightings, sample AS evidence_sample
+         FROM (
+           SELECT team, user, host, tool, evidence_kind, min(first_seen) AS seen_first, max(last_seen) AS seen_last,
+             sum(sightings) AS total, any(evidence_sample) AS sample
+           FROM inventory ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+           GROUP BY team, user, host, tool, evidence_kind ${having}
+         )
          ORDER BY team, tool, user, host, evidence_kind LIMIT {limit:UInt32}`,
         params,
       );
@@ -113,7 +117,8 @@ export async function adminApi(app: FastifyInstance): Promise<void> {
 
   app.post(
     '/v1/admin/reload',
-    { schema: { body: Type.Optional(Type.Object({}, { additionalProperties: false })), response: { 200: ReloadResponse, ...errors } } },
+    // No body: the files named in the config are read again.
+    { schema: { response: { 200: ReloadResponse, ...errors } } },
     async (request) => reload(app, request.adminId!, request.ip),
   );
 
