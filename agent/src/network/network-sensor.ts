@@ -239,7 +239,7 @@ export async function* networkObservations(options: NetworkSensorOptions = {}): 
   try {
     filter = buildCaptureFilter(options.ports ?? DEFAULT_PORTS);
   } catch (err) {
-    health.disable(`bad network sensor configuration: ${(err as Error).message}`);
+    health.disable(`bad network sensor configuration: ${(err as Error).message}`.slice(0, 256));
     return;
   }
   const pipeline = new NetworkPipeline(health);
@@ -253,10 +253,10 @@ export async function* networkObservations(options: NetworkSensorOptions = {}): 
   });
   if (!open.ok) {
     if (platform !== 'win32') {
-      health.disable(open.reason);
+      health.disable(open.reason.slice(0, 256));
       return;
     }
-    health.disable(`${open.reason}; falling back to the DNS client cache (names only)`.slice(0, 500));
+    health.disable(`${open.reason}; falling back to the DNS client cache (names only)`.slice(0, 256));
     yield* dnsCacheFallback(options, health);
     return;
   }

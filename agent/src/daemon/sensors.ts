@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Event, SensorHealth } from '@aiscout/protocol';
+import type { Privacy } from '../aggregate/privacy.js';
+import type { AgentConfig } from '../config/index.js';
+import { DetectionAggregator, type Detection, type ObservationClassifier } from '../detect.js';
+import { browserExtensions } from '../sensors/browser-extensions.js';
+import { SensorHealthCounter } from '../sensors/health.js';
+import { ideExtensions } from '../sensors/ide-extensions.js';
+import { processes } from '../sensors/processes.js';
+import type { Platform, SensorObservation, UserHome } from '../sensors/types.js';
+import { UsageLogReader } from '../sensors/usage-logs.js';
+import { aggregateUsage } from '../usage/aggregate.js';
+
+export type IntervalName = keyof AgentConfig['intervals'];
+
+export interface SensorContext {
+  classifier: ObservationClassifier;
+  platform: Platform;
+  homes: () => Promise<UserHome[]>;
+  privacy: Privacy;
+  config: AgentConfig;
+}
+
+/** What one run of a sensor produced. */
+export interface SensorRun {
+  /** Detections go through the window aggregator. */
+  detections?: Detection[];
+  /** Finished events (already aggregated by the sensor) go straight to the spool. */
+  events?: Event[];
+  /** Called once the run's output is durably spooled (the usage reader moves its offsets then). */
+  committed?: () => Promise<void>;
+}
+
+/** One sensor as the daemon schedules it. */
+export interface DaemonSensor {
+  /** Health name (the same as the one-shot scan's). */
+  readonly name: string;
+  readonly interval: IntervalName;
+  /** Heavy sensors are skipped while the watchdog throttles. */
+  readonly heavy: boolean;
+  enabled(config: AgentConfig): boolean;
+  run(ctx: SensorContext, health: SensorHealthCounter): Promise<SensorRun>;
+  /** Drops in-memory state (watchdog restart, config reload). */
+  reset?(): void;
+}
+
+async function detect(ctx: SensorContext, stream: AsyncGenerator<SensorObservation>): Promise<SensorRun> {
+  const aggregator = new DetectionAggregator(ctx.classifier, ctx.platform);
+  for await (const obs of stream) aggregator.add(obs);
+  return { detections: aggregator.detections() };
+}
+
+const processSensor: DaemonSensor = {
+  name: 'processes',
+  interval: 'processes',
+  heavy: false,
+  enabled: (c) => c.sensors.processes,
+  run: (ctx, health) => detect(ctx, processes({ platform: ctx.platform, health })),
+};
+
+const ideExtensionSensor: DaemonSensor = {
+  name: 'ide-extensions',
+  interval: 'extensions',
+  heavy: true,
+  enabled: (c) => c.sensors.ide_extensions,
+  run: async (ctx, health) => detect(ctx, ideExtensions({ homes: await ctx.homes(), platform: ctx.platform, health })),
+};
+
+const browserExtensionSensor: DaemonSensor = {
+  name: 'browser-extensions',
+  interval: 'extensions',
+  heavy: true,
+  enabled: (c) => c.sensors.browser_extensions,
+  run: async (ctx, health) => detect(ctx, browserExtensions({ homes: await ctx.homes(), platform: ctx.platform, health })),
+};
+
+/** Usage logs: token counts read incrementally; offsets are saved only after the events are spooled. */
+class UsageLogSensor implements DaemonSensor {
+  readonly name = 'usage-logs';
+  readonly interval = 'usage_logs' as const;
+  readonly heavy = false;
+  private reader: UsageLogReader | null = null;
+
+  enabled(c: AgentConfig): boolean {
+    return c.sensors.usage_logs;
+  }
+
+  reset(): void {
+    this.reader = null;
+  }
+
+  async run(ctx: SensorContext, health: SensorHealthCounter): Promise<SensorRun> {
+    this.reader ??= await UsageLogReader.open({ stateFile: path.join(ctx.config.state_dir, 'usage-logs-state.json') });
+    const reader = this.reader;
+    const records = [];
+    for await (const r of reader.scan({ homes: await ctx.homes() })) records.push(r);
+    // The reader keeps its own cumulative counters; this run's health is what it reports now.
+    Object.assign(health, { observations: reader.health.observations, dropped: reader.health.dropped, enabled: reader.health.enabled, disabledReason: reader.health.disabledReason });
+    Object.assign(health.errors, reader.health.errors);
+    const sessionKey = ctx.config.privacy.pseudonym_key ?? undefined;
+    const events: Event[] = aggregateUsage(records, ctx.config.window_seconds, { sessionKey }).map((u) => ({ ...u, id: randomUUID(), user: ctx.privacy.user(u.user) }));
+    return { events, committed: () => reader.save() };
+  }
+}
+
+/**
+ * Every sensor the daemon runs, in run order.
+ * TODO(mcp-servers, network): the MCP inventory (sensors/mcp-servers.ts) and the network sensor
+ * (network/**) are being finished by other work; wire them here once their event mapping (MCP:
+ * which catalog tool an MCP server counts for; network: live capture + flush per
+ * intervals.network) is settled. Until then they are not scheduled and not reported.
+ */
+export function defaultSensors(): DaemonSensor[] {
+  return [processSensor, ideExtensionSensor, browserExtensionSensor, new UsageLogSensor()];
+}
+
+/** Cumulative health of one sensor across runs, in the wire shape. */
+export class CumulativeHealth {
+  private total: SensorHealth;
+
+  constructor(name: string, enabled: boolean, reason: string | null) {
+    this.total = { name, enabled, disabled_reason: reason, observations: 0, errors: { permission: 0, parse: 0, io: 0, vanished: 0, limit: 0, other: 0 }, dropped: 0 };
+  }
+
+  add(run: SensorHealth, cumulativeSource = false): void {
+    const t = this.total;
+    t.enabled = run.enabled;
+    t.disabled_reason = run.disabled_reason;
+    if (cumulativeSource) {
+      t.observations = run.observations;
+      t.dropped = run.dropped;
+      t.errors = { ...run.errors };
+      return;
+    }
+    t.observations += run.observations;
+    t.dropped += run.dropped;
+    for (const k of Object.keys(t.errors) as (keyof SensorHealth['errors'])[]) t.errors[k] += run.errors[k];
+  }
+
+  setEnabled(enabled: boolean, reason: string | null): void {
+    this.total.enabled = enabled;
+    this.total.disabled_reason = reason;
+  }
+
+  snapshot(): SensorHealth {
+    return { ...this.total, errors: { ...this.total.errors } };
+  }
+}
