@@ -2,7 +2,7 @@
 # Re-records the network sensor's test captures (agent/test/captures/) from REAL clients talking
 # to local servers in two network namespaces joined by a veth pair (10.99.0.0/24, fd99::/64,
 # MTU 1280 so a post-quantum ClientHello spans TCP segments). Nothing leaves the machine.
-# Needs root, iproute2, tcpdump, tshark (editcap, mergecap), dig, curl, openssl, node, python3, chromium.
+# Needs root, iproute2, ethtool, tcpdump, tshark (editcap, mergecap), dig, curl, openssl, node, python3, chromium.
 # Then regenerate the golden files:  node --import tsx agent/scripts/regen-network-golden.ts
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -32,6 +32,10 @@ ip -n "$C" addr add 10.99.0.1/24 dev veth-cli
 ip -n "$S" addr add 10.99.0.2/24 dev veth-srv
 ip -n "$C" addr add fd99::1/64 dev veth-cli nodad
 ip -n "$S" addr add fd99::2/64 dev veth-srv nodad
+# No segmentation/receive offloads: the capture must show the segments as they are on the wire
+# (with GSO/GRO a veth capture shows one 2 KB "segment" despite the 1280 MTU).
+ip netns exec "$C" ethtool -K veth-cli tso off gso off gro off > /dev/null
+ip netns exec "$S" ethtool -K veth-srv tso off gso off gro off > /dev/null
 # Fixed MAC addresses keep the captures stable between recordings.
 ip -n "$C" link set veth-cli address 02:99:00:00:00:01
 ip -n "$S" link set veth-srv address 02:99:00:00:00:02

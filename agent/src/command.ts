@@ -5,11 +5,13 @@ import { defaultClassifier } from '@aiscout/signatures';
 import type { ObservationClassifier } from './detect.js';
 import { formatJsonLines, formatTable } from './format.js';
 import { runPcap } from './network/pcap-command.js';
+import { runAgentCommand, type AgentCommand } from './daemon/commands.js';
 import { scanOnce } from './scan.js';
 import type { UserHome } from './sensors/types.js';
 
 export const USAGE = `Usage: aiscout-agent scan --once [--json] [--home DIR ...]
        aiscout-agent pcap [--ai-only] [--stats] FILE [FILE ...]
+       aiscout-agent run | enroll | status [--json] [--state-dir DIR]
 
 Runs the agent's sensors once on this machine and prints the AI tools found.
 
@@ -19,6 +21,13 @@ Runs the agent's sensors once on this machine and prints the AI tools found.
                    (repeatable; the folder's name is the user the findings are attributed to)
   -h, --help       show this help
 
+  run              the agent daemon in the foreground: sensors on their intervals, spool, delivery to
+                   the collector; JSON logs on stderr; SIGTERM drains and exits, SIGHUP reloads the config
+  enroll           enroll with the collector now (again, even if enrolled) and print the agent id
+  status           configuration source, enrollment, sensors, spool and last delivery of the agent
+                   (from its state directory); --json for one JSON object
+  --state-dir DIR  status: read this state directory instead of the configured one
+
   pcap FILE ...    read pcap/pcapng capture files and print one JSON line per DNS query, DNS answer
                    and TLS server name found, with the catalog's tool (null when the name is not AI)
   --ai-only        pcap: print only findings that name an AI tool
@@ -26,6 +35,7 @@ Runs the agent's sensors once on this machine and prints the AI tools found.
 
 Exit status: 0 after a scan or when every capture was read to its end, 1 when a capture could not
 be read (missing, not a capture, damaged: findings before the damage are printed), 2 on a usage error.
+run: 0 after a clean stop, 78 when there is no usable configuration. enroll: 0 when enrolled, 1 if not.
 `;
 
 export interface CommandIo {
@@ -40,7 +50,8 @@ class UsageError extends Error {}
 type Parsed =
   | { help: true }
   | { help: false; command: 'scan'; json: boolean; homes: UserHome[] | undefined }
-  | { help: false; command: 'pcap'; files: string[]; aiOnly: boolean; stats: boolean };
+  | { help: false; command: 'pcap'; files: string[]; aiOnly: boolean; stats: boolean }
+  | { help: false; command: 'agent'; agent: AgentCommand };
 
 function parse(argv: string[]): Parsed {
   let parsed;
@@ -56,6 +67,7 @@ function parse(argv: string[]): Parsed {
         help: { type: 'boolean', short: 'h' },
         'ai-only': { type: 'boolean' },
         stats: { type: 'boolean' },
+        'state-dir': { type: 'string' },
       },
     });
   } catch (err) {
@@ -72,8 +84,17 @@ function parse(argv: string[]): Parsed {
     return { help: false, command: 'pcap', files: positionals.slice(1), aiOnly: values['ai-only'] ?? false, stats: values.stats ?? false };
   }
   if (values['ai-only'] !== undefined || values.stats !== undefined) throw new UsageError('--ai-only and --stats are pcap options');
+  const verb = positionals[0];
+  if (verb === 'run' || verb === 'enroll' || verb === 'status') {
+    if (positionals.length > 1) throw new UsageError(`${verb} takes no arguments`);
+    if (values.once !== undefined || values.home !== undefined) throw new UsageError(`${verb} does not take --once or --home`);
+    if (verb !== 'status' && (values.json !== undefined || values['state-dir'] !== undefined)) throw new UsageError(`${verb} does not take --json or --state-dir`);
+    const stateDir = values['state-dir'] === undefined ? undefined : path.resolve(values['state-dir']);
+    return { help: false, command: 'agent', agent: { verb, json: values.json ?? false, stateDir } };
+  }
+  if (values['state-dir'] !== undefined) throw new UsageError('--state-dir is a status option');
   if (positionals[0] !== 'scan' || positionals.length > 1) throw new UsageError(`unknown command: ${positionals.join(' ')}`);
-  if (!values.once) throw new UsageError('scan needs --once (the continuous agent is not available yet)');
+  if (!values.once) throw new UsageError('scan needs --once (use run for the continuous agent)');
   const homes = values.home?.map((dir) => {
     const abs = path.resolve(dir);
     let isDir = false;
@@ -102,6 +123,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
+  if (args.command === 'agent') return runAgentCommand(args.agent, io);
   if (args.command === 'pcap') {
     return runPcap(args.files, io, { classifier: io.classifier ?? defaultClassifier(), aiOnly: args.aiOnly, stats: args.stats });
   }

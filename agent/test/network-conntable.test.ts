@@ -119,3 +119,25 @@ describe('Windows netstat -ano and tasklist parsing', () => {
     expect(table.ownerOf({ transport: 'tcp', src: '10.0.0.9', sport: 135, dst: '10.0.0.1', dport: 50000 })).toBeNull();
   });
 });
+
+describe('text parsers under fuzz (bounded)', () => {
+  it('never throw on mutated real outputs', async () => {
+    const { parseIpconfigDisplayDns } = await import('../src/network/dns-cache.js');
+    let s = 7;
+    const rand = () => ((s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const inputs: [string, (t: string) => unknown][] = [
+      [fixture('conntable-proc-net-tcp6.txt'), (t) => parseProcNet(t, 'tcp')],
+      [fixture('conntable-lsof-F.txt'), parseLsofFields],
+      [fixture('conntable-netstat-ano.txt'), parseNetstatAno],
+      [fixture('conntable-tasklist-csv.txt'), parseTasklistCsv],
+      [fixture('dns-cache-ipconfig-displaydns.txt'), parseIpconfigDisplayDns],
+    ];
+    for (let i = 0; i < 2000; i++) {
+      const [text, parse] = inputs[i % inputs.length]!;
+      const chars = [...text];
+      for (let k = 0; k < 1 + Math.floor(rand() * 20); k++) chars[Math.floor(rand() * chars.length)] = String.fromCharCode(Math.floor(rand() * 128));
+      const cut = chars.slice(0, Math.floor(rand() * chars.length + 1)).join('');
+      expect(() => parse(cut)).not.toThrow();
+    }
+  });
+});

@@ -99,17 +99,18 @@ describe.skipIf(!live)('flows on a real loopback transfer (root, libpcap)', () =
     const DOWN = 1_234_567;
     const health = new SensorHealthCounter('network');
     const pipeline = new NetworkPipeline(health);
-    const open = openLiveCapture({ filter: buildCaptureFilter({ dns: [], tls: [18543], quic: [] }), interfaces: ['lo'] }, (f) => pipeline.feed(f));
-    if (!open.ok) throw new Error(open.reason);
     const hello = clientHello('api.anthropic.com');
     const record = Buffer.concat([Buffer.of(0x16, 3, 1, hello.length >> 8, hello.length & 0xff), hello]);
     const server = net.createServer((s) => {
       s.on('data', () => {});
       s.on('end', () => s.end(Buffer.alloc(DOWN, 0x61)));
     });
-    await new Promise<void>((r) => server.listen(18543, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const open = openLiveCapture({ filter: buildCaptureFilter({ dns: [], tls: [port], quic: [] }), interfaces: ['lo'] }, (f) => pipeline.feed(f));
+    if (!open.ok) throw new Error(open.reason);
     try {
-      const client = net.connect(18543, '127.0.0.1');
+      const client = net.connect(port, '127.0.0.1');
       await new Promise<void>((r) => client.on('connect', r));
       client.write(record);
       await sleep(200);
@@ -130,7 +131,7 @@ describe.skipIf(!live)('flows on a real loopback transfer (root, libpcap)', () =
           server_name: 'api.anthropic.com',
           name_source: 'tls-sni',
           transport: 'tcp',
-          dst_port: 18543,
+          dst_port: port,
           process_exe: realpathSync(process.execPath),
           user: os.userInfo().username,
           bytes_up: record.length + UP_EXTRA,
@@ -150,19 +151,24 @@ describe.skipIf(!live)('flows on a real loopback transfer (root, libpcap)', () =
   it('the sensor generator yields the window and stops on abort', async () => {
     const controller = new AbortController();
     const health = new SensorHealthCounter('network');
-    const gen = networkObservations({ interfaces: ['lo'], ports: { dns: [], tls: [18544], quic: [] }, windowMs: 400, connTableMs: 100, signal: controller.signal, health });
-    const result = collect(gen);
-    await sleep(300); // capture is open
     const server = net.createServer((s) => s.on('data', () => {}).on('end', () => s.end('ok')));
-    await new Promise<void>((r) => server.listen(18544, '127.0.0.1', r));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const gen = networkObservations({ interfaces: ['lo'], ports: { dns: [], tls: [port], quic: [] }, windowMs: 400, connTableMs: 100, signal: controller.signal, health });
+    const result = collect(gen);
+    const stop = setTimeout(() => controller.abort(), 4_000); // whatever happens below, the sensor stops
+    await sleep(300); // capture is open
     const hello = clientHello('chatgpt.com');
-    const c = net.connect(18544, '127.0.0.1', () => {
+    const c = net.connect(port, '127.0.0.1', () => {
       c.write(Buffer.concat([Buffer.of(0x16, 3, 1, hello.length >> 8, hello.length & 0xff), hello]));
+      c.resume();
       setTimeout(() => c.end(), 1_500); // open long enough for a connection-table read
     });
+    c.on('error', () => {});
     await new Promise<void>((r) => c.on('close', r));
     await sleep(900);
     controller.abort();
+    clearTimeout(stop);
     const rows = await result;
     server.close();
     expect(rows.filter((r) => r.server_name === 'chatgpt.com')).toEqual([

@@ -16,7 +16,7 @@ const cap = loadCap();
 const isRoot = process.getuid?.() === 0;
 const live = cap.ok && isRoot && process.platform === 'linux';
 
-const PORTS = { dns: [15353], tls: [18443], quic: [18444] };
+const PORTS = { dns: [15353], tls: [0], quic: [18444] };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('capture filter (bpf.ts)', () => {
@@ -76,7 +76,12 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
   let capture: LiveCapture;
   const seen: TransportPacket[] = [];
 
-  beforeAll(() => {
+  let tlsServer: net.Server;
+  beforeAll(async () => {
+    // The TLS port is whatever the OS gives the server: fixed TCP ports collide with parallel tests.
+    tlsServer = net.createServer((s) => s.on('data', () => {}).on('end', () => s.end()));
+    await new Promise<void>((r) => tlsServer.listen(0, '::', r));
+    PORTS.tls = [(tlsServer.address() as net.AddressInfo).port];
     const r = openLiveCapture({ filter: buildCaptureFilter(PORTS), interfaces: ['lo'] }, (frame) => {
       const p = decodeFrame(frame);
       if (p) seen.push(p);
@@ -84,7 +89,10 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
     if (!r.ok) throw new Error(r.reason);
     capture = r.capture;
   });
-  afterAll(() => capture?.close());
+  afterAll(() => {
+    capture?.close();
+    tlsServer?.close();
+  });
 
   it('lets through exactly the DNS, TLS-edge, ClientHello and QUIC long-header packets', async () => {
     const udpSink4 = dgram.createSocket('udp4');
@@ -101,12 +109,10 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
     // DNS port: everything passes.
     await send(udpSink4, '127.0.0.1', 15353, 0x00);
 
-    // TLS port: a server on v4 and v6; the client sends a "handshake" record then "application data".
-    const server = net.createServer((s) => s.on('data', () => {}).on('end', () => s.end()));
-    await new Promise<void>((r) => server.listen(18443, '::', r));
+    // TLS port: the server listens on v4 and v6; the client sends a "handshake" record then "application data".
     for (const host of ['127.0.0.1', '::1']) {
       await new Promise<void>((resolve, reject) => {
-        const c = net.connect(18443, host, async () => {
+        const c = net.connect(PORTS.tls[0]!, host, async () => {
           c.write(Buffer.concat([Buffer.of(0x16, 3, 1), Buffer.alloc(60, 1)]));
           await sleep(30);
           c.write(Buffer.concat([Buffer.of(0x17, 3, 3), Buffer.alloc(60, 2)]));
@@ -117,7 +123,6 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
       });
     }
     await sleep(300);
-    server.close();
     udpSink4.close();
     udpSink6.close();
 
@@ -131,9 +136,9 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
       const tcp = seen.filter((p) => p.transport === 'tcp' && p.ip === ip);
       const data = tcp.filter((p) => p.payload.length > 0);
       // Only the handshake record carries data through the filter; 0x17 application data stays out.
-      expect(data.map((p) => p.payload[0])).toEqual([0x16]);
+      expect(new Set(data.map((p) => p.payload[0]))).toEqual(new Set([0x16]));
       const flags = tcp.filter((p) => p.payload.length === 0).map((p) => p.flags! & 0x07);
-      expect(flags.filter((f) => f & 0x02)).toHaveLength(2); // SYN, SYN-ACK
+      expect(flags.filter((f) => f & 0x02).length).toBeGreaterThanOrEqual(2); // SYN, SYN-ACK (retransmissions under load)
       expect(flags.filter((f) => f & 0x01).length).toBeGreaterThanOrEqual(2); // FIN each way
       // No pure ACKs get through.
       expect(flags.every((f) => f !== 0)).toBe(true);

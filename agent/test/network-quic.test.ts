@@ -3,7 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { frames, openCapture } from '../src/network/capture-file.js';
+import { NetworkDecoder } from '../src/network/decode.js';
 import { decodeFrame } from '../src/network/ip.js';
+import type { NetworkFinding } from '../src/network/packet.js';
 import { deriveClientInitialKeys, extractQuicSni, QUIC_LIMITS, QUIC_V1, QUIC_V2, QuicReassembly } from '../src/network/quic.js';
 import { clientHello, cryptoFrame, protectInitial } from './helpers/quic-initial.js';
 
@@ -103,6 +105,19 @@ describe('extractQuicSni on real Chromium captures (ground truth: tshark)', () =
     const coalesced = new QuicReassembly();
     const both = Buffer.concat([first!.payload, second!.payload]);
     expect(extractQuicSni(both, coalesced)?.sni).toBe('api.anthropic.com');
+  });
+});
+
+describe('QUIC in the decode pipeline (decode.ts)', () => {
+  it('emits one quic-sni finding per connection when a QuicReassembly is given, none without', () => {
+    const run = (withQuic: boolean) => {
+      const found: NetworkFinding[] = [];
+      const d = new NetworkDecoder({ onFinding: (f) => found.push(f), ...(withQuic ? { quic: new QuicReassembly() } : {}) });
+      for (const f of frames(openCapture(path.join(FIX, 'quic-chromium-openai.pcap')))) d.feed(f);
+      return found;
+    };
+    expect(run(true)).toEqual([expect.objectContaining({ kind: 'quic-sni', name: 'chatgpt.com', transport: 'udp', dport: 443, ip: 4, ech: true })]);
+    expect(run(false)).toEqual([]);
   });
 });
 

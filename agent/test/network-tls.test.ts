@@ -1,19 +1,28 @@
 // TLS ClientHello reading with TCP reassembly, on real captures (and real hellos re-framed).
 import { describe, expect, it } from 'vitest';
-import { PacketView } from '../src/network/ip.js';
+import { decoderHealth } from '../src/network/health.js';
 import type { RawFrame } from '../src/network/packet.js';
+import { SensorHealthCounter } from '../src/sensors/health.js';
+import { expectSensorHealth } from './helpers/sensor-health.js';
 import { HELLO_MALFORMED, HELLO_NEED_MORE, HELLO_NOT_TLS, HELLO_TOO_BIG, clientHelloFromStream, isClientHello, parseClientHello } from '../src/network/tls.js';
-import { TcpReassembler } from '../src/network/tcp-reassembly.js';
-import { clientPayloads, findingsOf, ipv4Frame, readFrames } from './network-frames.js';
+import { clientPayloads, findingsOf, ipv4Frame, readFrames, view } from './network-frames.js';
 
 const chromium = readFrames('tls-chromium-pq.pcap');
 const clients = readFrames('tls-clients.pcap');
-const names = (frames: Iterable<RawFrame>) => findingsOf(frames).findings.map((f) => `${f.name} ${f.sport} ${f.ech}`);
+const names = (frames: Iterable<RawFrame>) =>
+  findingsOf(frames)
+    .findings.map((f) => `${f.name} ${f.sport} ${f.ech}`)
+    .sort();
+
+/** Client payloads of the TLS connections only (Chromium also sent plain HTTP to the mapped port). */
+function tlsPayloads(frames: RawFrame[]): ReturnType<typeof clientPayloads> {
+  return new Map([...clientPayloads(frames)].filter(([, segments]) => segments[0]!.payload[0] === 22));
+}
 
 /** The first `length` bytes each client sent, glued from its segments. */
 function clientStreams(frames: RawFrame[]): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
-  for (const [port, segments] of clientPayloads(frames)) {
+  for (const [port, segments] of tlsPayloads(frames)) {
     const first = segments[0]!.seq;
     const end = Math.max(...segments.map((s) => s.seq - first + s.payload.length));
     const stream = new Uint8Array(end);
@@ -25,7 +34,7 @@ function clientStreams(frames: RawFrame[]): Map<number, Uint8Array> {
 
 describe('ClientHello across TCP segments', () => {
   it("Chromium's post-quantum hello is larger than one segment at MTU 1280, and is read whole", () => {
-    const payloads = clientPayloads(chromium);
+    const payloads = tlsPayloads(chromium);
     let split = 0;
     for (const segments of payloads.values()) {
       const first = segments[0]!.payload;
@@ -34,12 +43,14 @@ describe('ClientHello across TCP segments', () => {
       expect(recordLength).toBeGreaterThan(1500); // X25519MLKEM768 key share: 1216 bytes
     }
     expect(split).toBe(payloads.size);
-    expect(names(chromium)).toEqual([...payloads.keys()].map((port, i) => `${['update.googleapis.com', 'accounts.google.com', 'api.anthropic.com', 'api.anthropic.com'][i]} ${port} true`));
+    expect(payloads.size).toBe(4);
+    const expected = [...payloads.keys()].map((port, i) => `${['update.googleapis.com', 'accounts.google.com', 'api.anthropic.com', 'api.anthropic.com'][i]} ${port} true`);
+    expect(names(chromium)).toEqual(expected.sort());
   });
 
   it('reads the same hellos when each connection\'s client segments arrive in reverse order (reordered in this test)', () => {
     const reordered = [...chromium];
-    for (const segments of clientPayloads(chromium).values()) {
+    for (const segments of tlsPayloads(chromium).values()) {
       const indexes = segments.map((s) => s.index);
       const frames = indexes.map((i) => chromium[i]!).reverse();
       indexes.forEach((at, k) => (reordered[at] = frames[k]!));
@@ -59,6 +70,16 @@ describe('ClientHello across TCP segments', () => {
       pieces.push({ tsMicros: 2, linkType: 1, data: ipv4Frame({ proto: 'tcp', sport: 5000, dport: 443, seq: 100 + at, payload: stream.subarray(at, at + 700) }) });
     }
     expect(findingsOf([...frames, ...pieces.reverse()]).findings.map((f) => f.name)).toEqual(['update.googleapis.com']);
+  });
+
+  it('reads a hello carried in the SYN (TCP Fast Open), sequence numbers wrapping past 2^32', () => {
+    const stream = clientStreams(clients).values().next().value as Uint8Array;
+    const isn = 0xffffffff - 100;
+    const frames: RawFrame[] = [
+      { tsMicros: 1, linkType: 1, data: ipv4Frame({ proto: 'tcp', sport: 6000, dport: 443, seq: isn, flags: 0x02, payload: stream.subarray(0, 150) }) },
+      { tsMicros: 2, linkType: 1, data: ipv4Frame({ proto: 'tcp', sport: 6000, dport: 443, seq: (isn + 151) >>> 0, payload: stream.subarray(150) }) },
+    ];
+    expect(findingsOf(frames).findings.map((f) => f.name)).toEqual(['api.anthropic.com']);
   });
 
   it('reads a hello split across TLS records (real hello re-framed into 200-byte records)', () => {
@@ -103,31 +124,37 @@ describe('ClientHello across TCP segments', () => {
     }
     const http = new TextEncoder().encode('GET / HTTP/1.1\r\nHost: api.openai.com\r\n\r\n');
     expect(clientHelloFromStream(http, http.length, 16384)).toBe(HELLO_NOT_TLS);
-    expect(clientHelloFromStream(stream, stream.length, 512)).toBe(HELLO_TOO_BIG);
+    expect(clientHelloFromStream(stream, stream.length, 64)).toBe(HELLO_TOO_BIG);
   });
 });
 
 describe('reassembly bounds', () => {
-  it('drops a hello larger than the per-stream cap and counts it', () => {
+  it('drops a hello larger than the per-stream cap and counts it as a `limit` in the sensor health', () => {
     const { findings, decoder } = findingsOf(chromium, { perFlowBytes: 1024 });
     expect(findings).toEqual([]);
-    expect(decoder.reassembly.stats.dropped.flowBytes + decoder.stats.tooBig).toBeGreaterThanOrEqual(4);
+    expect(decoder.reassembly.stats.dropped.flowBytes + decoder.stats.tooBig).toBe(4);
     expect(decoder.reassembly.buffered).toBe(0);
+    const health = new SensorHealthCounter('network');
+    decoderHealth(decoder, health);
+    expectSensorHealth(health, { name: 'network', observations: 0, errors: { limit: 4 }, dropped: 4 });
+    const ok = new SensorHealthCounter('network');
+    decoderHealth(findingsOf(chromium).decoder, ok);
+    expectSensorHealth(ok, { name: 'network', observations: 4, errors: {}, dropped: 0 });
   });
 
-  it('caps the number of streams and the bytes of all streams together, and counts both', () => {
+  it('caps the number of streams (evicting the oldest) and the bytes of all streams together, and counts both', () => {
     const syn = (port: number) => ({ tsMicros: 1, linkType: 1, data: ipv4Frame({ proto: 'tcp', sport: port, dport: 443, seq: 1, flags: 0x02, payload: new Uint8Array(0) }) });
     const { decoder } = findingsOf([1, 2, 3, 4].map((p) => syn(40000 + p)), { maxFlows: 3 });
     expect(decoder.reassembly.size).toBe(3);
     expect(decoder.reassembly.stats.dropped.flows).toBe(1);
-    const total = findingsOf(chromium, { totalBytes: 2048 });
+    expect(decoder.reassembly.find(view(syn(40001))!)).toBeUndefined();
+    expect(decoder.reassembly.find(view(syn(40004))!)).toBeDefined();
+    const total = findingsOf(chromium, { totalBytes: 1024 });
     expect(total.decoder.reassembly.stats.dropped.totalBytes).toBeGreaterThan(0);
-    expect(total.decoder.reassembly.buffered).toBeLessThanOrEqual(2048);
+    expect(total.decoder.reassembly.buffered).toBeLessThanOrEqual(1024);
   });
 
   it('expires idle streams by capture time', () => {
-    const r = new TcpReassembler({ idleMicros: 30_000_000 });
-    const v = new PacketView();
     const f = ipv4Frame({ proto: 'tcp', sport: 1234, dport: 443, seq: 7, flags: 0x02, payload: new Uint8Array(0) });
     const { decoder } = findingsOf([
       { tsMicros: 0, linkType: 1, data: f },
@@ -137,8 +164,6 @@ describe('reassembly bounds', () => {
     decoder.feed({ tsMicros: 45_000_000, linkType: 1, data: ipv4Frame({ proto: 'tcp', sport: 1, dport: 2, payload: new Uint8Array(10) }) });
     expect(decoder.reassembly.size).toBe(0);
     expect(decoder.reassembly.stats.expired).toBe(1);
-    expect(r.size).toBe(0);
-    expect(v.payloadLength).toBe(0);
   });
 
   it('forgets a stream once its hello is read, and on FIN/RST', () => {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, count, enroll, makeBatch, sampleEvents, sendBatch, tempDir, testConfig } from './helpers.js';
+import { HOST, admin, buildApp, count, enroll, makeBatch, sampleEvents, sendBatch, tempDir, testConfig } from './helpers.js';
+
+const HOST_FOR_REMOTE = { ...HOST, hostname: 'remote' };
 
 const dir = tempDir();
 let app: FastifyInstance;
@@ -69,5 +71,31 @@ describe('store outage', () => {
     // And the sequence moved on: the next batch is accepted, the same one again is a duplicate.
     expect((await sendBatch(app, agent, makeBatch(agent, sampleEvents(1)))).json().duplicate).toBe(false);
     expect((await sendBatch(app, agent, batch)).json().duplicate).toBe(true);
+  });
+});
+
+describe('ClickHouse server unreachable at start', () => {
+  it('starts anyway: healthz 200, readyz 503, the API answers 503 with Retry-After, nothing crashes', async () => {
+    const net = await import('node:net');
+    // A port that accepts connections and never answers: a hung server.
+    const hung = net.createServer(() => undefined);
+    await new Promise<void>((r) => hung.listen(0, '127.0.0.1', () => r()));
+    const port = (hung.address() as { port: number }).port;
+    const config = testConfig(dir.path);
+    config.clickhouse = { ...config.clickhouse, url: `http://127.0.0.1:${port}`, timeoutMs: 300 };
+    const remote = await buildApp(config, { probeIntervalMs: 200 });
+    try {
+      expect((await remote.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+      const ready = await remote.inject({ method: 'GET', url: '/readyz' });
+      expect([ready.statusCode, ready.json().store]).toEqual([503, 'unreachable']);
+      const agent = { id: '9d2f1e0a-1111-4222-8333-944455556666', keys: (await import('@aiscout/protocol')).generateAgentKeyPair(), host: HOST_FOR_REMOTE, seq: 0 };
+      const res = await sendBatch(remote, agent, makeBatch(agent, sampleEvents(1)));
+      expect([res.statusCode, res.json().code, res.headers['retry-after']]).toEqual([503, 'STORE_UNAVAILABLE', '5']);
+      const adminRes = await remote.inject({ method: 'GET', url: '/v1/admin/agents', headers: admin });
+      expect(adminRes.statusCode).toBe(503);
+    } finally {
+      await remote.close();
+      hung.close();
+    }
   });
 });

@@ -43,6 +43,8 @@ export interface DaemonSensor {
   run(ctx: SensorContext, health: SensorHealthCounter): Promise<SensorRun>;
   /** Drops in-memory state (watchdog restart, config reload). */
   reset?(): void;
+  /** Sensors that keep their own cumulative counters report them here instead of per run. */
+  cumulativeHealth?(): SensorHealth | null;
 }
 
 async function detect(ctx: SensorContext, stream: AsyncGenerator<SensorObservation>): Promise<SensorRun> {
@@ -81,6 +83,7 @@ class UsageLogSensor implements DaemonSensor {
   readonly interval = 'usage_logs' as const;
   readonly heavy = false;
   private reader: UsageLogReader | null = null;
+  private counter = new SensorHealthCounter('usage-logs');
 
   enabled(c: AgentConfig): boolean {
     return c.sensors.usage_logs;
@@ -90,14 +93,16 @@ class UsageLogSensor implements DaemonSensor {
     this.reader = null;
   }
 
-  async run(ctx: SensorContext, health: SensorHealthCounter): Promise<SensorRun> {
-    this.reader ??= await UsageLogReader.open({ stateFile: path.join(ctx.config.state_dir, 'usage-logs-state.json') });
+  cumulativeHealth(): SensorHealth {
+    return this.counter.snapshot();
+  }
+
+  async run(ctx: SensorContext): Promise<SensorRun> {
+    // One counter for the reader's whole life: it counts across runs (and across watchdog restarts).
+    this.reader ??= await UsageLogReader.open({ stateFile: path.join(ctx.config.state_dir, 'usage-logs-state.json'), health: this.counter });
     const reader = this.reader;
     const records = [];
     for await (const r of reader.scan({ homes: await ctx.homes() })) records.push(r);
-    // The reader keeps its own cumulative counters; this run's health is what it reports now.
-    Object.assign(health, { observations: reader.health.observations, dropped: reader.health.dropped, enabled: reader.health.enabled, disabledReason: reader.health.disabledReason });
-    Object.assign(health.errors, reader.health.errors);
     const sessionKey = ctx.config.privacy.pseudonym_key ?? undefined;
     const events: Event[] = aggregateUsage(records, ctx.config.window_seconds, { sessionKey }).map((u) => ({ ...u, id: randomUUID(), user: ctx.privacy.user(u.user) }));
     return { events, committed: () => reader.save() };

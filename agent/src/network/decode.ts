@@ -7,11 +7,13 @@ import { u16 } from './bytes.js';
 import { parseDns, resolveAnswers, type DnsMessage } from './dns.js';
 import { DECODE_OK, DECODE_RESULTS, PROTO_UDP, PacketView, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, decodeInto, type DecodeResult } from './ip.js';
 import type { NetworkFinding, RawFrame } from './packet.js';
+import { extractQuicSni, type QuicReassembly } from './quic.js';
 import { STREAM_DNS, STREAM_TLS, TcpReassembler, type ReassemblyLimits, type TcpStream } from './tcp-reassembly.js';
 import { HELLO_MALFORMED, HELLO_NEED_MORE, HELLO_NOT_TLS, HELLO_TOO_BIG, clientHelloFromStream, isClientHello, looksLikeClientHello } from './tls.js';
 import { isoMicros } from './bytes.js';
 
 export const DNS_PORT = 53;
+const CONTENT_HANDSHAKE = 22;
 
 export interface DecoderOptions {
   /** Called with every finding, in capture order. */
@@ -19,6 +21,8 @@ export interface DecoderOptions {
   /** UDP datagrams that are not DNS (QUIC and others are parsed elsewhere); the view is reused after the call. */
   onUdp?: (packet: PacketView) => void;
   limits?: Partial<ReassemblyLimits>;
+  /** QUIC Initial SNI (quic.ts): long-header UDP datagrams go through this reassembly when given. */
+  quic?: QuicReassembly;
 }
 
 export interface DecoderStats {
@@ -41,10 +45,12 @@ export class NetworkDecoder {
   private readonly view = new PacketView();
   private readonly onFinding: (finding: NetworkFinding) => void;
   private readonly onUdp: ((packet: PacketView) => void) | undefined;
+  private readonly quic: QuicReassembly | undefined;
 
   constructor(options: DecoderOptions) {
     this.onFinding = options.onFinding;
     this.onUdp = options.onUdp;
+    this.quic = options.quic;
     this.reassembly = new TcpReassembler(options.limits);
     const decode = Object.fromEntries(DECODE_RESULTS.map((r) => [r, 0])) as Record<DecodeResult, number>;
     this.stats = { frames: 0, decode, dnsMessages: 0, dnsMalformed: 0, tlsHellos: 0, tlsHellosWithoutSni: 0, tlsMalformed: 0, tooBig: 0, findings: 0 };
@@ -62,6 +68,7 @@ export class NetworkDecoder {
     if (result !== DECODE_OK) return;
     if (v.proto === PROTO_UDP) {
       if (v.sport === DNS_PORT || v.dport === DNS_PORT) this.dnsMessage(v.data, v.payloadAt, v.payloadLength);
+      else if (this.quic !== undefined && v.payloadLength > 0 && ((v.data[v.payloadAt] as number) & 0x80) !== 0) this.quicDatagram(v, this.quic);
       else if (this.onUdp !== undefined) this.onUdp(v);
       return;
     }
@@ -79,7 +86,9 @@ export class NetworkDecoder {
       // The client's SYN opens its stream; for DNS the server's SYN-ACK opens the answer stream.
       if (!(flags & TCP_ACK)) s = r.open(v, dns ? STREAM_DNS : STREAM_TLS, v.seq + 1);
       else if (dns) s = r.open(v, STREAM_DNS, v.seq + 1);
-      if (v.payloadLength === 0 || s === null || s === undefined) return; // data in a SYN: TCP Fast Open
+      if (v.payloadLength === 0 || s === null || s === undefined) return;
+      // Data in a SYN (TCP Fast Open) starts one past the SYN's own sequence number.
+      v.seq = (v.seq + 1) >>> 0;
     } else {
       s = r.find(v);
     }
@@ -90,11 +99,22 @@ export class NetworkDecoder {
       else if (looksLikeClientHello(v.data, v.payloadAt, v.payloadLength)) s = r.open(v, STREAM_TLS, v.seq);
       if (s === undefined || s === null) return;
     }
+    if (s.kind === STREAM_TLS && v.payloadLength > 0 && ((v.seq - s.base) | 0) === 0 && v.data[v.payloadAt] !== CONTENT_HANDSHAKE) {
+      // The connection's first byte says it is not TLS: forget it without buffering anything.
+      r.close(s);
+      return;
+    }
     if (v.payloadLength > 0 && r.add(s, v)) {
       if (s.kind === STREAM_TLS) this.tlsStream(s, v);
       else this.dnsStream(s);
     }
     if (flags & (TCP_FIN | TCP_RST)) r.close(s);
+  }
+
+  private quicDatagram(v: PacketView, quic: QuicReassembly): void {
+    const payload = v.data.subarray(v.payloadAt, v.payloadAt + v.payloadLength);
+    const r = extractQuicSni(payload, quic, { flowKey: `${v.src()}|${v.sport}`, nowMs: v.tsMicros / 1000 });
+    if (r !== null) this.emit(v, 'quic-sni', r.sni, { ech: r.ech });
   }
 
   private tlsStream(s: TcpStream, v: PacketView): void {

@@ -217,8 +217,8 @@ export function resolveAnswers(msg: DnsMessage): ResolvedName[] {
           addresses.push({ address: a.value, ttl: Math.min(a.ttl, chainTtl) });
         } else if (a.type === DNS_TYPE.HTTPS || a.type === DNS_TYPE.SVCB) {
           for (const h of a.hints ?? []) addresses.push({ address: h, ttl: Math.min(a.ttl, chainTtl) });
-          if (a.value !== '' && a.value !== current && alias === null && !cnames.includes(a.value)) alias = a.value;
-        } else if (a.type === DNS_TYPE.CNAME && alias === null && a.value !== current && !cnames.includes(a.value)) {
+          if (a.value !== '' && alias === null && a.value !== q.name && !cnames.includes(a.value)) alias = a.value;
+        } else if (a.type === DNS_TYPE.CNAME && alias === null && a.value !== q.name && !cnames.includes(a.value)) {
           alias = a.value;
           chainTtl = Math.min(chainTtl, a.ttl);
         }

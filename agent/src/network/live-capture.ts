@@ -29,8 +29,11 @@ export interface CapModule {
 }
 
 export const LIVE_DEFAULTS = {
-  /** Kernel ring buffer per interface. */
-  bufferBytes: 4 * 1024 * 1024,
+  /**
+   * Kernel ring buffer per interface. cap fixes the snap length at 65535 and uses immediate mode, so
+   * libpcap cuts the ring into ~64 KiB slots: 16 MiB holds ~250 packets between two wake-ups.
+   */
+  bufferBytes: 16 * 1024 * 1024,
   /** Bytes of each packet copied to user space; handshakes and DNS fit, larger frames are cut. */
   snapBytes: 8192,
 } as const;

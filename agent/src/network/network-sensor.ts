@@ -16,7 +16,7 @@ import { FlowWindow, TcpFlowTracker, type FlowSighting, type NetworkObservation 
 import { DECODE_OK, decodeInto, PacketView, PROTO_TCP, TCP_FIN, TCP_RST, TCP_SYN } from './ip.js';
 import { openLiveCapture, type CapLoad } from './live-capture.js';
 import type { NetworkFinding, RawFrame } from './packet.js';
-import { extractQuicSni, QuicReassembly } from './quic.js';
+import { QuicReassembly } from './quic.js';
 
 export interface NetworkSensorOptions {
   platform?: Platform;
@@ -135,26 +135,7 @@ export class NetworkPipeline {
     });
     this.decoder = new NetworkDecoder({
       onFinding: (finding) => this.finding(finding),
-      onUdp: (v) => {
-        const payload = v.data.subarray(v.payloadAt, v.payloadAt + v.payloadLength);
-        if (payload.length === 0 || (payload[0]! & 0x80) === 0) return;
-        const src = v.src();
-        const r = extractQuicSni(payload, this.quic, { flowKey: `${src}|${v.sport}`, nowMs: v.tsMicros / 1000 });
-        if (!r) return;
-        const dst = v.dst();
-        this.finding({
-          ts: new Date(v.tsMicros / 1000).toISOString(),
-          kind: 'quic-sni',
-          name: r.sni,
-          src,
-          dst,
-          sport: v.sport,
-          dport: v.dport,
-          transport: 'udp',
-          ip: v.ip,
-          ech: r.ech,
-        });
-      },
+      quic: this.quic,
     });
   }
 
@@ -162,7 +143,7 @@ export class NetworkPipeline {
     // TCP edges for byte accounting: a second header decode, cheaper than a hook in the decoder.
     const v = this.edgeView;
     if (decodeInto(v, frame.linkType, frame.data, frame.tsMicros) === DECODE_OK && v.proto === PROTO_TCP && v.flags & (TCP_SYN | TCP_FIN | TCP_RST)) {
-      this.flows.edge({ tsMicros: v.tsMicros, src: v.src(), dst: v.dst(), sport: v.sport, dport: v.dport, seq: v.seq, flags: v.flags, payloadLength: v.payloadLength });
+      this.flows.edge({ tsMicros: v.tsMicros, src: v.src(), dst: v.dst(), sport: v.sport, dport: v.dport, seq: v.seq, flags: v.flags, payloadLength: tcpWirePayload(v) });
     }
     this.decoder.feed(frame);
   }
@@ -227,6 +208,24 @@ export class NetworkPipeline {
     }
     this.pending = [];
   }
+}
+
+/**
+ * TCP payload bytes on the wire (a FIN segment's data may be cut by the snap length): the IP payload
+ * length minus the TCP header. PacketView keeps the payload offset but not the header's, so find
+ * the header by its fields (ports, sequence number, data offset pointing at the payload).
+ */
+export function tcpWirePayload(v: PacketView): number {
+  const b = v.data;
+  for (let hl = 20; hl <= 60; hl += 4) {
+    const at = v.payloadAt - hl;
+    if (at < 0) break;
+    if (((b[at + 12]! >> 2) & 0x3c) !== hl) continue;
+    if (((b[at]! << 8) | b[at + 1]!) !== v.sport || ((b[at + 2]! << 8) | b[at + 3]!) !== v.dport) continue;
+    if (((b[at + 4]! << 24) | (b[at + 5]! << 16) | (b[at + 6]! << 8) | b[at + 7]!) >>> 0 !== v.seq >>> 0) continue;
+    return Math.max(v.payloadLength, v.wireLength - hl);
+  }
+  return v.payloadLength;
 }
 
 /** The network sensor's async generator of observations; runs until `signal` aborts. */

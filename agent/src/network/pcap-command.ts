@@ -1,13 +1,16 @@
 /**
  * `aiscout-agent pcap FILE...`: the network sensor over capture files. Prints one JSON line per
- * finding (DNS query/answer, TLS SNI) with the catalog's tool, for incident response ("which AI
+ * finding (DNS query/answer, TLS SNI, QUIC Initial SNI) with the catalog's tool, for incident response ("which AI
  * endpoints appear in this capture?") and for checking the sensor against a known capture.
  */
 import type { Classifier } from '@aiscout/signatures';
 import { openCapture, type CaptureReader } from './capture-file.js';
 import { NetworkDecoder } from './decode.js';
 import { classifyFinding, findingJsonLine } from './findings.js';
+import { isoMicros } from './bytes.js';
+import type { PacketView } from './ip.js';
 import type { NetworkFinding } from './packet.js';
+import { extractQuicSni, QuicReassembly } from './quic.js';
 
 export interface PcapIo {
   stdout: (text: string) => void;
@@ -47,7 +50,9 @@ export function runPcap(files: string[], io: PcapIo, options: PcapOptions): numb
       }
     };
     // One decoder per file: a stream never continues from one capture into the next.
-    const decoder = new NetworkDecoder({ onFinding });
+    const quic = new QuicReassembly();
+    const onUdp = (v: PacketView): void => quicFinding(v, quic, onFinding);
+    const decoder = new NetworkDecoder({ onFinding, onUdp });
     try {
       for (let frame = reader.next(); frame !== null; frame = reader.next()) decoder.feed(frame);
     } finally {
@@ -64,4 +69,13 @@ export function runPcap(files: string[], io: PcapIo, options: PcapOptions): numb
     }
   }
   return status;
+}
+
+/** QUIC long-header datagrams: the Initial's ClientHello SNI (parsed by quic.ts). */
+function quicFinding(v: PacketView, quic: QuicReassembly, onFinding: (f: NetworkFinding) => void): void {
+  if (v.payloadLength === 0 || ((v.data[v.payloadAt] as number) & 0x80) === 0) return;
+  const src = v.src();
+  const r = extractQuicSni(v.payload(), quic, { flowKey: `${src}|${v.sport}`, nowMs: v.tsMicros / 1000 });
+  if (!r) return;
+  onFinding({ ts: isoMicros(v.tsMicros), kind: 'quic-sni', name: r.sni, src, dst: v.dst(), sport: v.sport, dport: v.dport, transport: 'udp', ip: v.ip, ech: r.ech });
 }

@@ -33,7 +33,7 @@ export interface ReassemblyStats {
   expired: number;
   /**
    * What a cap dropped: streams whose data passed perFlowBytes, data refused at totalBytes, streams
-   * not opened at maxFlows or on a hash collision, streams with more than MAX_GAPS holes.
+   * evicted at maxFlows or not opened on a hash collision, streams with more than MAX_GAPS holes.
    */
   dropped: { flowBytes: number; totalBytes: number; flows: number; collisions: number; gaps: number };
 }
@@ -145,10 +145,13 @@ export class TcpReassembler {
       this.remove(existing);
     }
     if (this.table.size >= this.limits.maxFlows) {
-      this.sweep(v.tsMicros, true);
+      this.sweep(v.tsMicros);
       if (this.table.size >= this.limits.maxFlows) {
+        // Evict the oldest stream rather than refuse new ones: a burst of SYNs must not blind the
+        // sensor for the whole idle time.
+        const oldest = this.table.values().next().value as TcpStream;
         this.stats.dropped.flows++;
-        return null;
+        this.remove(oldest);
       }
     }
     const s = new TcpStream(hash, keyOf(v), kind, base, v.tsMicros);
@@ -222,11 +225,13 @@ export class TcpReassembler {
   /** Expires idle streams; cheap to call per packet (sweeps at most once a second of capture time). */
   tick(now: number): void {
     if (this.table.size === 0) return;
-    if (now - this.lastSweep >= SWEEP_EVERY_MICROS || now < this.lastSweep) this.sweep(now, false);
+    // Time going backwards (interfaces merged out of order, concatenated files): restart the clock
+    // instead of sweeping on every packet.
+    if (now < this.lastSweep) this.lastSweep = now;
+    else if (now - this.lastSweep >= SWEEP_EVERY_MICROS) this.sweep(now);
   }
 
-  private sweep(now: number, force: boolean): void {
-    if (!force && now - this.lastSweep < SWEEP_EVERY_MICROS && now >= this.lastSweep) return;
+  private sweep(now: number): void {
     this.lastSweep = now;
     for (const s of this.table.values()) {
       if (now - s.lastSeen > this.limits.idleMicros) {

@@ -6,7 +6,7 @@ import type { CollectorConfig } from '../config.js';
 import { CollectorMetrics } from '../metrics.js';
 import { ReferenceData } from '../reference-data.js';
 import { migrate } from '../store/migrate.js';
-import { Store } from '../store/store.js';
+import { Store, StoreUnavailableError } from '../store/store.js';
 import type { PolicyOptions } from '../policy/index.js';
 
 /** Everything the routes share, built once per app. */
@@ -17,6 +17,8 @@ export interface CollectorContext {
   audit: AuditTrail;
   reference: ReferenceData;
   metrics: CollectorMetrics;
+  /** Migrations ran and policy and directory are loaded: until then every store-backed route answers 503. */
+  ready: boolean;
 }
 
 declare module 'fastify' {
@@ -42,24 +44,6 @@ export interface ContextOptions {
 async function context(app: FastifyInstance, opts: ContextOptions): Promise<void> {
   const { config } = opts;
   const store = new Store({ ...config.clickhouse, embeddedPath: config.clickhouse.path });
-  app.addHook('onClose', async () => {
-    clearInterval(monitor);
-    await store.close();
-  });
-  let probing = false;
-  const monitor = setInterval(() => {
-    if (store.healthy || probing) return;
-    probing = true;
-    void store.probe().then((ok) => {
-      probing = false;
-      if (ok) app.log.info({ store: store.kind }, 'store reachable again');
-    });
-  }, opts.probeIntervalMs ?? 1000);
-  monitor.unref();
-
-  if (opts.migrate !== false) {
-    await migrate(store, { retentionDays: config.retentionDays, auditRetentionDays: config.auditRetentionDays, collectorId: config.collectorId });
-  }
   const audit = new AuditTrail(store, config.collectorId);
   const reference = new ReferenceData(
     store,
@@ -68,15 +52,58 @@ async function context(app: FastifyInstance, opts: ContextOptions): Promise<void
     opts.knownToolIds,
     opts.policyOptions,
   );
-  const loaded = await reference.reload('system', '');
-  if (!loaded.ok) {
-    throw new Error(
-      `policy or directory has problems:\n${loaded.issues.map((i) => `  - ${i.code} ${i.file}:${i.line ?? '-'} ${i.message}`).join('\n')}`,
-    );
+  // Bad policy or directory files stop the start, with every problem listed; a down store does not.
+  const checked = reference.check();
+  const errors = checked.issues.filter((i) => (i.severity ?? 'error') === 'error');
+  if (!checked.policy || !checked.directory || errors.length > 0) {
+    await store.close();
+    throw new Error(`policy or directory has problems:\n${errors.map((i) => `  - ${i.code} ${i.file}:${i.line ?? '-'} ${i.message}`).join('\n')}`);
   }
-  await recordSecretChanges(audit, config);
-  const metrics = new CollectorMetrics();
-  app.decorate('collector', { config, store, agents: new AgentRegistry(store), audit, reference, metrics } satisfies CollectorContext);
+  const ctx: CollectorContext = { config, store, agents: new AgentRegistry(store), audit, reference, metrics: new CollectorMetrics(), ready: false };
+
+  /** Migrations, reference data, secrets audit: needs the store. Until it has run, the API answers 503. */
+  const startup = async (): Promise<void> => {
+    if (opts.migrate !== false) {
+      await migrate(store, { retentionDays: config.retentionDays, auditRetentionDays: config.auditRetentionDays, collectorId: config.collectorId });
+    }
+    const loaded = await reference.reload('system', '');
+    if (!loaded.ok) throw new Error('policy or directory changed while starting; fix them and restart');
+    await recordSecretChanges(audit, config);
+    ctx.ready = true;
+  };
+  try {
+    await startup();
+  } catch (err) {
+    if (!(err instanceof StoreUnavailableError)) {
+      await store.close();
+      throw err;
+    }
+    app.log.warn({ store: store.kind, reason: err.message }, 'store unreachable at start: answering 503 until it is back');
+  }
+
+  app.addHook('onClose', async () => {
+    clearInterval(monitor);
+    await store.close();
+  });
+  let probing = false;
+  const monitor = setInterval(() => {
+    if ((store.healthy && ctx.ready) || probing) return;
+    probing = true;
+    void (async () => {
+      try {
+        if (!(await store.probe())) return;
+        if (!ctx.ready) await startup();
+        app.log.info({ store: store.kind }, 'store reachable again');
+      } catch (err) {
+        app.log.warn({ reason: err instanceof Error ? err.message : String(err) }, 'store still unavailable');
+      } finally {
+        probing = false;
+      }
+    })();
+  }, opts.probeIntervalMs ?? 1000);
+  monitor.unref();
+
+  app.decorate('collector', ctx);
 }
 
 /**

@@ -64,6 +64,7 @@ export async function adminApi(app: FastifyInstance): Promise<void> {
       throw new ApiError('ADMIN_UNAUTHORIZED');
     }
     request.adminId = `admin:${token.id}`;
+    if (!ctx.ready) throw new ApiError('STORE_UNAVAILABLE');
   });
 
   app.get<{ Querystring: { revoked?: boolean; limit?: number } }>(

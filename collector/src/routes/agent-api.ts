@@ -30,6 +30,7 @@ export async function agentApi(app: FastifyInstance): Promise<void> {
     '/v1/enroll',
     { schema: { body: EnrollRequest, response: { 200: EnrollResponse, ...errors } } },
     async (request) => {
+      if (!ctx.ready) throw new ApiError('STORE_UNAVAILABLE');
       const req = request.body;
       const secret = matchSecret(ctx.config.enrollmentSecrets, req.enrollment_secret);
       if (!secret || secret.retired) {
@@ -97,7 +98,7 @@ async function batchesRoute(app: FastifyInstance): Promise<void> {
       validatorCompiler: () => () => true,
     },
     async (request) => {
-      if (!ctx.store.healthy) throw new ApiError('STORE_UNAVAILABLE');
+      if (!ctx.ready || !ctx.store.healthy) throw new ApiError('STORE_UNAVAILABLE');
       const header = (name: string): string | undefined => {
         const v = request.headers[name];
         return Array.isArray(v) ? v[0] : v;

@@ -14,7 +14,7 @@ export async function healthApi(app: FastifyInstance): Promise<void> {
   app.get('/readyz', { schema: { response: { 200: Status, 503: Status } } }, async (_request, reply) => {
     const reachable = await ctx.store.ping();
     if (reachable && !migrated) migrated = (await pendingMigrations(ctx.store)).length === 0;
-    if (reachable && migrated) return { status: 'ready', store: 'reachable', pending_migrations: [] };
+    if (reachable && migrated && ctx.ready) return { status: 'ready', store: 'reachable', pending_migrations: [] };
     const pending = reachable ? await pendingMigrations(ctx.store) : [];
     reply.code(503).header('retry-after', '5');
     return { status: 'not ready', store: reachable ? 'reachable' : 'unreachable', pending_migrations: pending };

@@ -1,4 +1,4 @@
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { ClickHouseClientConfigOptions as ClientConfig } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
 import { readFileSync } from 'node:fs';
@@ -63,6 +63,8 @@ export class Store {
       request_timeout: o.timeoutMs,
       tls: o.caFile ? { ca_cert: readFileSync(o.caFile) } : undefined,
       application: 'aiscout-collector',
+      // Failures surface as StoreUnavailableError and are logged by the collector, without the client's own lines.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
 

@@ -1,0 +1,262 @@
+-- Tables and views the Grafana dashboards (dashboards/) and the weekly report read. Numbered from 0100
+-- so they never collide with the collector's own migrations. The anomaly and "unapproved" logic lives
+-- here, once, so a dashboard and a report can never disagree.
+-- Rollups fed by materialized views see only events inserted after this migration ran.
+
+-- The signature catalog as a table (written at collector start-up by syncCatalogTable): gives each
+-- tool id its name, vendor and category. The newest sync of an id wins.
+-- @shard_key rand()
+CREATE TABLE IF NOT EXISTS tools
+(
+    id String,
+    name String,
+    vendor String,
+    category LowCardinality(String),
+    status LowCardinality(String),
+    catalog_version String,
+    synced_at DateTime64(3, 'UTC')
+)
+ENGINE = ReplacingMergeTree(synced_at)
+ORDER BY id;
+
+-- Daily usage per host and evidence kind: what usage_daily has, plus host, kind and network facts
+-- (TLS flows, flows whose real name ECH hid, names learnt from DNS).
+-- @shard_key cityHash64(team, user)
+CREATE TABLE IF NOT EXISTS usage_host_daily
+(
+    day Date,
+    team LowCardinality(String),
+    tool LowCardinality(String),
+    user String,
+    host String,
+    kind LowCardinality(String),
+    tokens UInt64,
+    est_tokens UInt64,
+    requests UInt64,
+    bytes UInt64,
+    connections UInt64,
+    tls_flows UInt64,
+    ech_flows UInt64,
+    dns_names UInt64,
+    sightings UInt64,
+    events UInt64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, team, tool, user, host, kind)
+TTL day + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS usage_host_daily_mv TO usage_host_daily AS
+SELECT
+    toDate(window_start) AS day, team, tool, user, host, kind,
+    sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
+    sum(requests) AS requests, sum(bytes_up + bytes_down) AS bytes, sum(connections) AS connections,
+    sumIf(greatest(events.connections, 1), kind = 'network' AND JSONExtractString(details, 'name_source') IN ('tls-sni', 'quic-sni')) AS tls_flows,
+    sumIf(greatest(events.connections, 1), kind = 'network' AND JSONExtractBool(details, 'ech')) AS ech_flows,
+    countIf(kind = 'network' AND JSONExtractString(details, 'name_source') = 'dns') AS dns_names,
+    sum(count) AS sightings, toUInt64(count()) AS events
+FROM events
+WHERE kind != 'agent'
+GROUP BY day, team, tool, user, host, kind;
+
+-- Versions of each tool seen on each host (process and extension evidence carry a version).
+-- @shard_key cityHash64(tool)
+CREATE TABLE IF NOT EXISTS tool_versions
+(
+    tool LowCardinality(String),
+    version String,
+    team LowCardinality(String),
+    host String,
+    kind LowCardinality(String),
+    first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    sightings SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = AggregatingMergeTree
+ORDER BY (tool, version, team, host, kind)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tool_versions_mv TO tool_versions AS
+SELECT tool, version, team, host, kind, min(window_start) AS first_seen, max(window_end) AS last_seen, sum(count) AS sightings
+FROM events
+WHERE kind IN ('process', 'extension') AND version != ''
+GROUP BY tool, version, team, host, kind;
+
+-- Agent health per agent and day, from heartbeat events: last heartbeat, the newest sensor list
+-- (JSON), and the agent's counters (cumulative since its start, so the day's maximum).
+-- @shard_key cityHash64(agent_id)
+CREATE TABLE IF NOT EXISTS agent_health_daily
+(
+    day Date,
+    agent_id UUID,
+    host SimpleAggregateFunction(anyLast, String),
+    user SimpleAggregateFunction(anyLast, String),
+    team SimpleAggregateFunction(anyLast, String),
+    heartbeats SimpleAggregateFunction(sum, UInt64),
+    last_heartbeat SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    agent_version AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    sensors AggregateFunction(argMax, String, DateTime64(3, 'UTC')),
+    dropped SimpleAggregateFunction(max, UInt64),
+    spool_dropped SimpleAggregateFunction(max, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (day, agent_id)
+TTL day + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS agent_health_daily_mv TO agent_health_daily AS
+SELECT
+    toDate(window_end) AS day, agent_id,
+    anyLast(host) AS host, anyLast(user) AS user, anyLast(team) AS team,
+    toUInt64(count()) AS heartbeats, max(window_end) AS last_heartbeat,
+    argMaxState(evidence_value, window_end) AS agent_version,
+    argMaxState(JSONExtractRaw(details, 'sensors'), window_end) AS sensors,
+    max(toUInt64(arraySum(arrayMap(s -> JSONExtractUInt(s, 'dropped'), JSONExtractArrayRaw(details, 'sensors'))))) AS dropped,
+    max(JSONExtractUInt(details, 'spool_dropped')) AS spool_dropped
+FROM events
+WHERE kind = 'agent'
+GROUP BY day, agent_id;
+
+-- The policy as it stands now, for every (team, tool) pair seen in the inventory, decided exactly as
+-- collector/src/policy does: first live rule of the team's tool rule, the team's category rule, the
+-- global tool rule, the global category rule, else the default. A rule is live until its expiry: a
+-- date means through that day (stored as 23:59:59.999, so live while now <= it), a timestamp means
+-- until that instant. No policy loaded means everything is unapproved (the collector's empty policy).
+CREATE VIEW IF NOT EXISTS v_tool_policy AS
+WITH
+    (SELECT max(version) FROM policy) AS policy_version,
+    ifNull((SELECT any(state) FROM policy WHERE version = policy_version AND is_marker = 1), 'unapproved') AS default_state
+SELECT
+    c.team AS team, c.tool AS tool, c.category AS category,
+    if(countIf(r.live) = 0, default_state, argMinIf(r.state, c.rank, r.live)) AS state,
+    if(countIf(r.live) = 0, 'default', argMinIf(if(r.rule_team = '', concat('global ', r.rule_tool), concat('team ', r.rule_team, ' ', r.rule_tool)), c.rank, r.live)) AS rule,
+    if(countIf(r.live) = 0, '', argMinIf(r.reason, c.rank, r.live)) AS reason,
+    if(countIf(r.live) = 0, CAST(NULL AS Nullable(DateTime64(3, 'UTC'))), argMinIf(r.expires, c.rank, r.live)) AS expires
+FROM
+(
+    SELECT team, tool, category, cand.1 AS rank, cand.2 AS rule_team, cand.3 AS rule_tool
+    FROM
+    (
+        SELECT p.team AS team, p.tool AS tool, t.category AS category
+        FROM (SELECT DISTINCT team, tool FROM inventory) AS p
+        LEFT JOIN (SELECT id, argMax(category, synced_at) AS category FROM tools GROUP BY id) AS t ON t.id = p.tool
+    )
+    ARRAY JOIN [
+        (1, team, tool), (2, team, concat('category:', category)),
+        (3, '', tool), (4, '', concat('category:', category))
+    ] AS cand
+) AS c
+LEFT JOIN
+(
+    SELECT team AS rule_team, tool AS rule_tool, state, reason, expires,
+        expires IS NULL OR now64(3) < if(toUnixTimestamp64Milli(assumeNotNull(expires)) % 86400000 = 86399999,
+            assumeNotNull(expires) + toIntervalMillisecond(1), assumeNotNull(expires)) AS live
+    FROM policy_current
+) AS r ON r.rule_team = c.rule_team AND r.rule_tool = c.rule_tool
+GROUP BY c.team, c.tool, c.category;
+
+-- Tool use that the policy does not approve right now, per (team, user, host, tool, evidence kind),
+-- with first and last seen: what the "Unapproved tools" board and the weekly report list.
+CREATE VIEW IF NOT EXISTS v_unapproved_usage AS
+SELECT i.team AS team, i.user AS user, i.host AS host, i.tool AS tool, p.category AS category, p.state AS state,
+    p.rule AS rule, p.reason AS reason, i.evidence_kind AS evidence_kind, i.evidence_sample AS evidence_sample,
+    i.first_seen AS first_seen, i.last_seen AS last_seen, i.sightings AS sightings
+FROM
+(
+    SELECT team, user, host, tool, evidence_kind, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+        sum(sightings) AS sightings, any(evidence_sample) AS evidence_sample
+    FROM inventory
+    GROUP BY team, user, host, tool, evidence_kind
+) AS i
+INNER JOIN v_tool_policy AS p ON p.team = i.team AND p.tool = i.tool
+WHERE p.state != 'approved';
+
+-- Each user's daily token volume, exact (usage logs) and estimated (bytes) kept apart, with the
+-- tool that carried most of it.
+CREATE VIEW IF NOT EXISTS v_user_daily_volume AS
+SELECT day, user, argMax(team, tokens_in + tokens_out + est_tokens_in + est_tokens_out) AS team,
+    sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
+    argMax(tool, tokens_in + tokens_out) AS top_tool, argMax(tool, est_tokens_in + est_tokens_out) AS top_est_tool
+FROM usage_daily
+WHERE day >= {from:Date} - 28 AND day <= {to:Date}
+GROUP BY day, user;
+
+-- Token volume anomalies, per user, day and metric ('tokens' exact, 'est_tokens' estimated).
+-- Baseline: the user's own active days in the 28 days before (the day itself excluded): median and
+-- MAD, robust z = 0.6745 * (x - median) / MAD, with MAD floored at 10% of the median so a very steady
+-- user is not flagged for ordinary noise. A user with fewer than 7 active days in that window is
+-- compared with the team's baseline instead (median over the window of the team's daily median and
+-- daily MAD). Flagged: z >= 3.5 (Iglewicz and Hoaglin's cut-off), volume >= 3.5x the baseline median,
+-- and volume >= 10,000 tokens. Only upward deviations are anomalies.
+CREATE VIEW IF NOT EXISTS v_token_anomalies AS
+WITH
+    ud AS
+    (
+        SELECT day, user, argMax(team, tokens_in + tokens_out) AS team, 'tokens' AS metric,
+            sum(tokens_in + tokens_out) AS volume, argMax(tool, tokens_in + tokens_out) AS top_tool
+        FROM usage_daily
+        WHERE day >= {from:Date} - 28 AND day <= {to:Date}
+        GROUP BY day, user
+        HAVING volume > 0
+        UNION ALL
+        SELECT day, user, argMax(team, est_tokens_in + est_tokens_out) AS team, 'est_tokens' AS metric,
+            sum(est_tokens_in + est_tokens_out) AS volume, argMax(tool, est_tokens_in + est_tokens_out) AS top_tool
+        FROM usage_daily
+        WHERE day >= {from:Date} - 28 AND day <= {to:Date}
+        GROUP BY day, user
+        HAVING volume > 0
+    ),
+    own AS
+    (
+        SELECT day, user, team, metric, volume, top_tool,
+            groupArray(volume) OVER (PARTITION BY user, metric ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING) AS history
+        FROM ud
+    ),
+    team_day AS
+    (
+        SELECT team, metric, day, median(volume) AS med
+        FROM ud
+        GROUP BY team, metric, day
+    ),
+    team_dev AS
+    (
+        SELECT ud.team AS team, ud.metric AS metric, ud.day AS day, any(td.med) AS med, median(abs(ud.volume - td.med)) AS mad
+        FROM ud INNER JOIN team_day AS td ON td.team = ud.team AND td.metric = ud.metric AND td.day = ud.day
+        GROUP BY ud.team, ud.metric, ud.day
+    ),
+    team_base AS
+    (
+        SELECT team, metric, day,
+            arrayReduce('median', groupArray(med) OVER w) AS team_median,
+            arrayReduce('median', groupArray(mad) OVER w) AS team_mad,
+            count() OVER w AS team_days
+        FROM team_dev
+        WINDOW w AS (PARTITION BY team, metric ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
+    ),
+    scored AS
+    (
+        SELECT o.day AS day, o.user AS user, o.team AS team, o.metric AS metric, o.volume AS volume, o.top_tool AS tool,
+            length(o.history) AS history_days,
+            length(o.history) >= 7 AS own_baseline,
+            if(own_baseline, arrayReduce('median', o.history), tb.team_median) AS baseline,
+            if(own_baseline, arrayReduce('median', arrayMap(v -> abs(v - arrayReduce('median', o.history)), o.history)), tb.team_mad) AS mad_raw,
+            greatest(mad_raw, 0.1 * baseline, 1) AS mad
+        FROM own AS o
+        LEFT JOIN team_base AS tb ON tb.team = o.team AND tb.metric = o.metric AND tb.day = o.day
+        WHERE o.day >= {from:Date}
+    )
+SELECT day, user, team, metric, volume, tool, history_days, if(own_baseline, 'user', 'team') AS baseline_kind,
+    baseline, mad, 0.6745 * (volume - baseline) / mad AS z,
+    if(baseline > 0, volume / baseline, inf) AS ratio,
+    baseline > 0 AND z >= 3.5 AND volume >= 3.5 * baseline AND volume >= 10000 AS anomaly
+FROM scored;
+
+-- Users per team over a range of days, for k-anonymity: a team figure is shown only when at least
+-- k distinct users stand behind it; smaller teams fold into 'other'.
+CREATE VIEW IF NOT EXISTS v_team_k AS
+SELECT team, uniqExact(user) AS users, if(users >= {k:UInt32}, team, 'other') AS team_k
+FROM usage_daily
+WHERE day >= {from:Date} AND day <= {to:Date}
+GROUP BY team;
