@@ -77,8 +77,8 @@ function parse(argv: string[]): Parsed {
   if (values.help) return { help: true };
   if (positionals.length === 0) throw new UsageError('missing command: scan or pcap');
   if (positionals[0] === 'pcap') {
-    for (const scanOnly of ['once', 'json', 'home'] as const) {
-      if (values[scanOnly] !== undefined) throw new UsageError(`pcap does not take --${scanOnly}`);
+    for (const other of ['once', 'json', 'home', 'state-dir'] as const) {
+      if (values[other] !== undefined) throw new UsageError(`pcap does not take --${other}`);
     }
     if (positionals.length < 2) throw new UsageError('pcap needs at least one capture file');
     return { help: false, command: 'pcap', files: positionals.slice(1), aiOnly: values['ai-only'] ?? false, stats: values.stats ?? false };

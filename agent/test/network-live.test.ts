@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCaptureFilter, FilterConfigError } from '../src/network/bpf.js';
+import { buildCaptureFilter, DEFAULT_PORTS, FilterConfigError } from '../src/network/bpf.js';
 import { decodeFrame } from '../src/network/ip.js';
 import { chooseInterfaces, linkTypeNumber, linuxMayCapture, loadCap, openLiveCapture, type LiveCapture } from '../src/network/live-capture.js';
 import type { TransportPacket } from '../src/network/packet.js';
@@ -21,12 +21,19 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('capture filter (bpf.ts)', () => {
   it('covers DNS, TLS edges and handshakes, and QUIC long headers for IPv4 and IPv6', () => {
-    const f = buildCaptureFilter();
+    const f = buildCaptureFilter({ ...DEFAULT_PORTS, clientData: 'handshake-start' });
     expect(f).toContain('(port 53 and (udp or tcp))');
     expect(f).toContain('tcp[((tcp[12] & 0xf0) >> 2)] = 0x16');
     expect(f).toContain('ip6[40 + ((ip6[52] & 0xf0) >> 2)] = 0x16');
     expect(f).toContain('udp[8] & 0x80 != 0');
     expect(f).toContain('ip6[48] & 0x80 != 0');
+  });
+
+  it('by default lets every client data segment on TLS ports through (split ClientHellos), never server data', () => {
+    const f = buildCaptureFilter();
+    expect(f).toContain('ip[2:2] - ((ip[0] & 0x0f) << 2) - ((tcp[12] & 0xf0) >> 2) > 0');
+    expect(f).toContain('ip6[4:2] - ((ip6[52] & 0xf0) >> 2) > 0');
+    expect(f).not.toContain('= 0x16');
   });
 
   it('rejects bad port configuration with a clear error', () => {
@@ -82,7 +89,7 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
     tlsServer = net.createServer((s) => s.on('data', () => {}).on('end', () => s.end()));
     await new Promise<void>((r) => tlsServer.listen(0, '::', r));
     PORTS.tls = [(tlsServer.address() as net.AddressInfo).port];
-    const r = openLiveCapture({ filter: buildCaptureFilter(PORTS), interfaces: ['lo'] }, (frame) => {
+    const r = openLiveCapture({ filter: buildCaptureFilter({ ...PORTS, clientData: 'handshake-start' }), interfaces: ['lo'] }, (frame) => {
       const p = decodeFrame(frame);
       if (p) seen.push(p);
     });
@@ -144,6 +151,41 @@ describe.skipIf(!live)('live capture on loopback (root, libpcap)', () => {
       expect(flags.every((f) => f !== 0)).toBe(true);
     }
     expect(capture.stats.frames).toBe(seen.length);
+  });
+
+  it('with the default filter, passes a ClientHello continuation segment (client data not starting with 0x16) but no server data', async () => {
+    const server = net.createServer((s) => {
+      s.on('data', () => {});
+      s.write(Buffer.concat([Buffer.of(0x17, 3, 3), Buffer.alloc(200, 3)]));
+      s.on('end', () => s.end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    const got: TransportPacket[] = [];
+    const r = openLiveCapture({ filter: buildCaptureFilter({ dns: [], tls: [port], quic: [] }), interfaces: ['lo'] }, (frame) => {
+      const p = decodeFrame(frame);
+      if (p) got.push(p);
+    });
+    if (!r.ok) throw new Error(r.reason);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const c = net.connect(port, '127.0.0.1', async () => {
+          c.write(Buffer.concat([Buffer.of(0x16, 3, 1), Buffer.alloc(60, 1)]));
+          await sleep(30);
+          c.write(Buffer.alloc(80, 0x42)); // the rest of a split ClientHello starts mid-message
+          await sleep(60);
+          c.end();
+        });
+        c.on('data', () => {}).on('close', () => resolve()).on('error', reject);
+      });
+      await sleep(300);
+    } finally {
+      r.capture.close();
+      server.close();
+    }
+    const clientData = got.filter((p) => p.dport === port && p.payload.length > 0).map((p) => p.payload[0]);
+    expect(clientData).toEqual([0x16, 0x42]);
+    expect(got.filter((p) => p.sport === port && p.payload.length > 0)).toEqual([]);
   });
 
   it('reports a filter libpcap cannot compile as a clear error', () => {

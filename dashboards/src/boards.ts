@@ -130,7 +130,8 @@ GROUP BY team, tool ORDER BY team, users DESC, tool`,
     ],
   },
   {
-    uid: 'aiscout-team-people', file: 'team-people.json', title: 'AI usage — Top users and hosts', perUser: true, variables: USAGE_VARS,
+    uid: 'aiscout-team-people', file: 'team-people.json', title: 'AI usage — Top users and hosts', perUser: true,
+    variables: ['datasource', 'team', 'tool', 'category', 'approval'],
     description: 'Per-person tables: top users and hosts per team. Lives in the restricted folder.',
     panels: [
       {

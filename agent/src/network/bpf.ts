@@ -6,7 +6,13 @@
  *  2. TLS handshakes and connection edges on each TLS port (443 by default), for IPv4 and IPv6:
  *     - SYN, FIN or RST segments in either direction (flow byte accounting reads sequence numbers
  *       from them, see flows.ts), and
- *     - client segments whose TCP payload starts with 0x16 (a TLS handshake record: the ClientHello).
+ *     - client-to-server segments that carry data (`clientData: 'all'`, the default), or only those
+ *       whose TCP payload starts with 0x16, a TLS handshake record (`clientData: 'handshake-start'`).
+ *       Why 'all' is the default: a browser's ClientHello with a post-quantum key share (~1.8 KB)
+ *       spans two segments, browsers shuffle extension order, and the continuation segment does not
+ *       start with 0x16 — so the tight filter loses the SNI whenever it sits in the second segment.
+ *       Client-to-server data is the small direction for ordinary use (downloads stay out), and the
+ *       reassembler drops a flow's later segments at a glance once its ClientHello is complete.
  *       The payload offset is the TCP data offset: `(tcp[12] & 0xf0) >> 2` bytes.
  *  3. QUIC long-header packets sent to each QUIC port (UDP 443): the first payload byte has its
  *     high bit set (RFC 9000 §17.2). Short-header (1-RTT) packets, i.e. all bulk data, stay out.
@@ -24,6 +30,8 @@ export interface FilterPorts {
   tls: number[];
   /** UDP ports whose QUIC long-header packets are captured (client to server). */
   quic: number[];
+  /** Which client-to-server TLS-port segments with data pass (see above). Default 'all'. */
+  clientData?: 'all' | 'handshake-start';
 }
 
 export const DEFAULT_PORTS: FilterPorts = { dns: [53], tls: [443], quic: [443] };
@@ -56,12 +64,13 @@ export function buildCaptureFilter(config: FilterPorts = DEFAULT_PORTS): string 
   if (dns.length) clauses.push(`(${ports('', dns)} and (udp or tcp))`);
   if (tls.length) {
     // 0x07 = FIN|SYN|RST. IPv4 header length varies, so use tcp[]; IPv6 indexes past its 40-byte header.
-    clauses.push(
-      `(ip and tcp and ${ports('', tls)} and (tcp[13] & 0x07 != 0 or (${ports('dst', tls)} and tcp[((tcp[12] & 0xf0) >> 2)] = 0x16)))`,
-    );
-    clauses.push(
-      `(ip6 and ip6[6] = 6 and ${ports('', tls)} and (ip6[53] & 0x07 != 0 or (${ports('dst', tls)} and ip6[40 + ((ip6[52] & 0xf0) >> 2)] = 0x16)))`,
-    );
+    const all = (config.clientData ?? 'all') === 'all';
+    const v4Data = all
+      ? `ip[2:2] - ((ip[0] & 0x0f) << 2) - ((tcp[12] & 0xf0) >> 2) > 0`
+      : `tcp[((tcp[12] & 0xf0) >> 2)] = 0x16`;
+    const v6Data = all ? `ip6[4:2] - ((ip6[52] & 0xf0) >> 2) > 0` : `ip6[40 + ((ip6[52] & 0xf0) >> 2)] = 0x16`;
+    clauses.push(`(ip and tcp and ${ports('', tls)} and (tcp[13] & 0x07 != 0 or (${ports('dst', tls)} and ${v4Data})))`);
+    clauses.push(`(ip6 and ip6[6] = 6 and ${ports('', tls)} and (ip6[53] & 0x07 != 0 or (${ports('dst', tls)} and ${v6Data})))`);
   }
   if (quic.length) {
     clauses.push(`(ip and udp and ${ports('dst', quic)} and udp[8] & 0x80 != 0)`);
