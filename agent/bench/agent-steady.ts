@@ -13,14 +13,22 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '120' }, warmup: { type: 'string', default: '20' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '120' },
+    warmup: { type: 'string', default: '20' },
+    // The flags the systemd unit runs the agent with (see deploy/linux/aiscout-agent.service); '' for Node's defaults.
+    'node-flags': { type: 'string', default: '--max-semi-space-size=1 --lite-mode' },
+  },
+});
+const NODE_FLAGS = values['node-flags'].split(' ').filter(Boolean);
 const SECONDS = Number(values.seconds);
 const WARMUP = Number(values.warmup);
 const GOALS = { rss_mb: 60, cpu_percent: 0.3 };
 
 const agentDir = fileURLToPath(new URL('..', import.meta.url));
 const dist = path.join(agentDir, 'dist', 'cli.js');
-const args = existsSync(dist) ? [dist, 'run'] : ['--conditions=source', '--import', 'tsx', path.join(agentDir, 'src', 'cli.ts'), 'run'];
+const args = [...NODE_FLAGS, ...(existsSync(dist) ? [dist, 'run'] : ['--conditions=source', '--import', 'tsx', path.join(agentDir, 'src', 'cli.ts'), 'run'])];
 const ticks = 100; // USER_HZ on Linux
 const pageMb = (kb: number) => kb / 1024;
 
@@ -95,6 +103,7 @@ async function main(): Promise<void> {
     goals: GOALS,
     meets_goals: rssMb <= GOALS.rss_mb && cpuPercent <= GOALS.cpu_percent,
     runtime: existsSync(dist) ? 'dist' : 'tsx',
+    node_flags: NODE_FLAGS.join(' '),
     node: process.version,
   };
   console.log(JSON.stringify(result));

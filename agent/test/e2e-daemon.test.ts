@@ -10,6 +10,7 @@ import { readStatus } from '../src/status/status.js';
 import { agentEnv, floodSensor, testConfig } from './helpers/agent.js';
 import { ENROLL_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
 import { installFakePackage, spawnReady, stop } from './helpers/processes.js';
+import { SECRET_MARKER, copyFixtureTree } from './helpers/mcp-home.js';
 
 const data = tempDir('aiscout-agent-e2e-');
 const collector = new TestCollector(data.path);
@@ -90,6 +91,32 @@ describe('agent daemon ↔ real collector (chDB) on loopback', () => {
     const total = await collector.count("SELECT event_id FROM events WHERE agent_id = {a:UUID} AND kind = 'process' AND user = 'e2e-user'", { a: agentId });
     const distinct = await collector.count("SELECT DISTINCT event_id FROM events WHERE agent_id = {a:UUID} AND kind = 'process' AND user = 'e2e-user'", { a: agentId });
     expect([total, distinct]).toEqual([flood.produced, flood.produced]);
+    state.cleanup();
+  });
+});
+
+describe('MCP inventory through the daemon', () => {
+  it('sends each configured MCP server as an extension event (item_kind mcp-server) with its flags, never a secret', async () => {
+    const state = tempDir('aiscout-agent-state-');
+    const home = path.join(state.path, 'alice');
+    await copyFixtureTree('home', home, home);
+    const config = await testConfig(agentEnv(path.join(state.path, 'state'), collector.url, ENROLL_SECRET));
+    const daemon = new Daemon({
+      config, configSource: 'env', log: quiet, sensors: defaultSensors().filter((s) => s.name === 'mcp-servers'), homes: [{ user: 'mcp-alice', dir: home }],
+      timing: { firstRunMs: 3_600_000, windowMs: 3_600_000, heartbeatMs: 3_600_000, idlePollMs: 200 },
+    });
+    await daemon.start();
+    await daemon.runSensorsNow();
+    await until(async () => (await readStatus(path.join(state.path, 'state')))?.spool.records === 0 && ((await readStatus(path.join(state.path, 'state')))?.delivery.events_acked ?? 0) > 0, 20_000, 'delivered');
+    await daemon.stop(3000);
+    const rows = await collector.query<{ tool: string; ecosystem: string; extension_id: string; flags: string[]; details: string; evidence_matcher: string }>(
+      "SELECT tool, ecosystem, extension_id, flags, details, evidence_matcher FROM events WHERE kind = 'extension' AND user = 'mcp-alice'",
+    );
+    expect(rows.length).toBeGreaterThanOrEqual(5);
+    expect(rows.every((r) => r.evidence_matcher === 'mcp-server' && JSON.parse(r.details).item_kind === 'mcp-server')).toBe(true);
+    expect(new Set(rows.map((r) => r.ecosystem)).size).toBeGreaterThanOrEqual(3);
+    expect(rows.some((r) => r.flags.includes('literal-secret'))).toBe(true);
+    expect(JSON.stringify(rows)).not.toContain(SECRET_MARKER);
     state.cleanup();
   });
 });

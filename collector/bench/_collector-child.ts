@@ -25,6 +25,8 @@ const app = await build({
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 process.send!({ port: typeof address === 'object' && address ? address.port : 0 });
+// The bench went away (killed, crashed): do not linger.
+process.on('disconnect', () => void app.close().then(() => process.exit(0)));
 process.on('message', (msg: { cmd: string }) => {
   if (msg.cmd === 'count') {
     app.collector.store

@@ -10,7 +10,7 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
@@ -141,6 +141,8 @@ const deadline = started + SECONDS * 1000;
 
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: AGENTS });
 
+const errorCodes: Record<string, number> = {};
+
 function post(agent: SimAgent, body: Buffer, signature: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -150,8 +152,15 @@ function post(agent: SimAgent, body: Buffer, signature: string): Promise<number>
         headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'content-length': body.length, [AGENT_ID_HEADER]: agent.id, [SIGNATURE_HEADER]: signature },
       },
       (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        res.on('end', () => {
+          if (res.statusCode !== 200) {
+            const code = /"code":"([A-Z_]+)"/.exec(text)?.[1] ?? String(res.statusCode);
+            errorCodes[code] = (errorCodes[code] ?? 0) + 1;
+          }
+          resolve(res.statusCode ?? 0);
+        });
       },
     );
     req.on('error', reject);
@@ -222,6 +231,8 @@ process.stdout.write(
     ack_latency_ms: { p50: Number(percentile(latencies, 50).toFixed(1)), p99: Number(percentile(latencies, 99).toFixed(1)), max: Number((latencies.at(-1) ?? 0).toFixed(1)) },
     non_200: failures,
     statuses,
+    error_codes: errorCodes,
+    machine_load_average: loadavg().map((l) => Number(l.toFixed(2))),
     inserts: flushes,
     insert_ms_mean: flushes ? Number(((flushSeconds / flushes) * 1000).toFixed(1)) : 0,
     events_per_insert_mean: flushes ? Math.round(acked / flushes) : 0,

@@ -119,6 +119,38 @@ FROM events
 WHERE kind = 'agent'
 GROUP BY day, agent_id;
 
+-- Each user's daily volume, ordered by (user, day) so the anomaly baselines read it in order: exact
+-- and estimated tokens (kept apart), and the tool and host of the day's largest single event
+-- (argMax states merge exactly, whatever the insert blocks).
+-- @shard_key cityHash64(user)
+CREATE TABLE IF NOT EXISTS user_volume_daily
+(
+    day Date,
+    user String,
+    team SimpleAggregateFunction(anyLast, String),
+    tokens SimpleAggregateFunction(sum, UInt64),
+    est_tokens SimpleAggregateFunction(sum, UInt64),
+    tool_by_tokens AggregateFunction(argMax, String, UInt64),
+    tool_by_est AggregateFunction(argMax, String, UInt64),
+    host_by_volume AggregateFunction(argMax, String, UInt64)
+)
+ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (user, day)
+TTL day + INTERVAL 400 DAY
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS user_volume_daily_mv TO user_volume_daily AS
+SELECT
+    toDate(window_start) AS day, user, anyLast(team) AS team,
+    sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
+    argMaxState(tool, tokens_in + tokens_out) AS tool_by_tokens,
+    argMaxState(tool, est_tokens_in + est_tokens_out) AS tool_by_est,
+    argMaxState(host, tokens_in + tokens_out + est_tokens_in + est_tokens_out) AS host_by_volume
+FROM events
+WHERE kind != 'agent'
+GROUP BY day, user;
+
 -- The policy as it stands now, for every (team, tool) pair seen in the inventory, decided exactly as
 -- collector/src/policy does: first live rule of the team's tool rule, the team's category rule, the
 -- global tool rule, the global category rule, else the default. A rule is live until its expiry: a
@@ -173,15 +205,14 @@ FROM
 INNER JOIN v_tool_policy AS p ON p.team = i.team AND p.tool = i.tool
 WHERE p.state != 'approved';
 
--- Each user's daily token volume, exact (usage logs) and estimated (bytes) kept apart, with the
--- tool that carried most of it.
+-- Each user's daily token volume, exact (usage logs) and estimated (bytes) kept apart, with the tool
+-- and host of the day's largest event. Read over a range of days (a parameterized view).
 CREATE VIEW IF NOT EXISTS v_user_daily_volume AS
-SELECT day, user, argMax(team, tokens_in + tokens_out + est_tokens_in + est_tokens_out) AS team,
-    sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
-    argMax(tool, tokens_in + tokens_out) AS top_tool, argMax(tool, est_tokens_in + est_tokens_out) AS top_est_tool
-FROM usage_daily
-WHERE day >= {from:Date} - 28 AND day <= {to:Date}
-GROUP BY day, user;
+SELECT day, user, any(team) AS team, sum(tokens) AS tokens, sum(est_tokens) AS est_tokens,
+    argMaxMerge(tool_by_tokens) AS top_tool, argMaxMerge(tool_by_est) AS top_est_tool, argMaxMerge(host_by_volume) AS top_host
+FROM user_volume_daily
+WHERE day >= {from:Date} AND day <= {to:Date}
+GROUP BY user, day;
 
 -- Token volume anomalies, per user, day and metric ('tokens' exact, 'est_tokens' estimated).
 -- Baseline: the user's own active days in the 28 days before (the day itself excluded): median and
@@ -194,60 +225,66 @@ CREATE VIEW IF NOT EXISTS v_token_anomalies AS
 WITH
     ud AS
     (
-        SELECT day, user, argMax(team, tokens_in + tokens_out) AS team, 'tokens' AS metric,
-            sum(tokens_in + tokens_out) AS volume, argMax(tool, tokens_in + tokens_out) AS top_tool
-        FROM usage_daily
+        SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est
+        FROM user_volume_daily
         WHERE day >= {from:Date} - 28 AND day <= {to:Date}
-        GROUP BY day, user
-        HAVING volume > 0
-        UNION ALL
-        SELECT day, user, argMax(team, est_tokens_in + est_tokens_out) AS team, 'est_tokens' AS metric,
-            sum(est_tokens_in + est_tokens_out) AS volume, argMax(tool, est_tokens_in + est_tokens_out) AS top_tool
-        FROM usage_daily
-        WHERE day >= {from:Date} - 28 AND day <= {to:Date}
-        GROUP BY day, user
-        HAVING volume > 0
+        GROUP BY user, day
     ),
     own AS
     (
-        SELECT day, user, team, metric, volume, top_tool,
-            groupArray(volume) OVER (PARTITION BY user, metric ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING) AS history
+        SELECT day, user, team, tok, est,
+            groupArrayIf(tok, tok > 0) OVER w AS h_tok,
+            groupArrayIf(est, est > 0) OVER w AS h_est
         FROM ud
+        WINDOW w AS (PARTITION BY user ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
     ),
     team_day AS
     (
-        SELECT team, metric, day, median(volume) AS med
+        SELECT team, day, medianIf(tok, tok > 0) AS md_tok, medianIf(est, est > 0) AS md_est
         FROM ud
-        GROUP BY team, metric, day
+        GROUP BY team, day
     ),
     team_dev AS
     (
-        SELECT ud.team AS team, ud.metric AS metric, ud.day AS day, any(td.med) AS med, median(abs(ud.volume - td.med)) AS mad
-        FROM ud INNER JOIN team_day AS td ON td.team = ud.team AND td.metric = ud.metric AND td.day = ud.day
-        GROUP BY ud.team, ud.metric, ud.day
+        SELECT u.team AS team, u.day AS day, any(d.md_tok) AS md_tok, any(d.md_est) AS md_est,
+            medianIf(abs(u.tok - d.md_tok), u.tok > 0) AS mad_tok, medianIf(abs(u.est - d.md_est), u.est > 0) AS mad_est
+        FROM ud AS u INNER JOIN team_day AS d ON d.team = u.team AND d.day = u.day
+        GROUP BY u.team, u.day
     ),
     team_base AS
     (
-        SELECT team, metric, day,
-            arrayReduce('median', groupArray(med) OVER w) AS team_median,
-            arrayReduce('median', groupArray(mad) OVER w) AS team_mad,
-            count() OVER w AS team_days
+        SELECT team, day,
+            arrayReduce('median', groupArrayIf(md_tok, NOT isNaN(md_tok)) OVER w) AS tb_tok,
+            arrayReduce('median', groupArrayIf(mad_tok, NOT isNaN(mad_tok)) OVER w) AS tbmad_tok,
+            arrayReduce('median', groupArrayIf(md_est, NOT isNaN(md_est)) OVER w) AS tb_est,
+            arrayReduce('median', groupArrayIf(mad_est, NOT isNaN(mad_est)) OVER w) AS tbmad_est
         FROM team_dev
-        WINDOW w AS (PARTITION BY team, metric ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
+        WINDOW w AS (PARTITION BY team ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
+    ),
+    per_metric AS
+    (
+        SELECT o.day AS day, o.user AS user, o.team AS team,
+            arrayJoin([
+                ('tokens', toFloat64(o.tok), o.h_tok, tb.tb_tok, tb.tbmad_tok),
+                ('est_tokens', toFloat64(o.est), o.h_est, tb.tb_est, tb.tbmad_est)
+            ]) AS m
+        FROM own AS o
+        LEFT JOIN team_base AS tb ON tb.team = o.team AND tb.day = o.day
+        WHERE o.day >= {from:Date}
     ),
     scored AS
     (
-        SELECT o.day AS day, o.user AS user, o.team AS team, o.metric AS metric, o.volume AS volume, o.top_tool AS tool,
-            length(o.history) AS history_days,
-            length(o.history) >= 7 AS own_baseline,
-            if(own_baseline, arrayReduce('median', o.history), tb.team_median) AS baseline,
-            if(own_baseline, arrayReduce('median', arrayMap(v -> abs(v - arrayReduce('median', o.history)), o.history)), tb.team_mad) AS mad_raw,
+        SELECT day, user, team, tupleElement(m, 1) AS metric, tupleElement(m, 2) AS volume, tupleElement(m, 3) AS history,
+            tupleElement(m, 4) AS team_median, tupleElement(m, 5) AS team_mad,
+            length(history) AS history_days, history_days >= 7 AS own_baseline,
+            arrayReduce('median', history) AS own_median,
+            if(own_baseline, own_median, team_median) AS baseline,
+            if(own_baseline, arrayReduce('median', arrayMap(v -> abs(v - own_median), history)), team_mad) AS mad_raw,
             greatest(mad_raw, 0.1 * baseline, 1) AS mad
-        FROM own AS o
-        LEFT JOIN team_base AS tb ON tb.team = o.team AND tb.metric = o.metric AND tb.day = o.day
-        WHERE o.day >= {from:Date}
+        FROM per_metric
+        WHERE tupleElement(m, 2) > 0
     )
-SELECT day, user, team, metric, volume, tool, history_days, if(own_baseline, 'user', 'team') AS baseline_kind,
+SELECT day, user, team, metric, volume, history_days, if(own_baseline, 'user', 'team') AS baseline_kind,
     baseline, mad, 0.6745 * (volume - baseline) / mad AS z,
     if(baseline > 0, volume / baseline, inf) AS ratio,
     baseline > 0 AND z >= 3.5 AND volume >= 3.5 * baseline AND volume >= 10000 AS anomaly

@@ -8,6 +8,7 @@ import { adminApi } from './routes/admin.js';
 import { agentApi } from './routes/agent-api.js';
 import { installErrorHandler, sendError } from './routes/errors.js';
 import { healthApi } from './routes/health.js';
+import { reportsApi } from './reports/routes.js';
 
 export interface BuildOptions {
   config: CollectorConfig;
@@ -54,5 +55,7 @@ export async function build(options: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthApi);
   await app.register(agentApi);
   await app.register(adminApi);
+  // Weekly reports: GET /reports/latest (own bearer check) and the built-in schedule.
+  await app.register(reportsApi);
   return app;
 }

@@ -8,6 +8,7 @@ import { ensureDevCredentials } from './dev-credentials.js';
 import { loadDirectory } from './directory/index.js';
 import { checkPolicyTeams, loadPolicy, type ConfigIssue } from './policy/index.js';
 import { serve } from './server.js';
+import { REPORT_USAGE, reportCommand } from './reports/cli.js';
 import { migrate } from './store/migrate.js';
 import { Store } from './store/store.js';
 
@@ -20,6 +21,7 @@ commands:
   agents revoke <id> --reason R  revoke an agent (audited)
   policy check [--policy F] [--directory F]
                                  check the policy and directory files; exit 1 on errors
+${REPORT_USAGE}
 
 Configuration: --config FILE or AISCOUT_COLLECTOR_CONFIG (YAML or JSON), overridden by AISCOUT_* and CLICKHOUSE_* variables.
 With the embedded store, stop \`serve\` before running migrate/agents: one process owns the data folder.`;
@@ -43,6 +45,12 @@ async function main(argv: string[]): Promise<number> {
       reason: { type: 'string' },
       revoked: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
+      // report
+      team: { type: 'string' },
+      week: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      send: { type: 'boolean' },
     },
   });
   const [command, sub, arg] = positionals;
@@ -118,6 +126,8 @@ async function main(argv: string[]): Promise<number> {
       );
       return errors > 0 || !p.policy || !d.directory ? 1 : 0;
     }
+    case 'report':
+      return reportCommand(config, { team: values.team, week: values.week, format: values.format, out: values.out, send: values.send });
     default:
       throw new UsageError(`unknown command ${command}`);
   }

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { LIMITS } from '@aiscout/protocol';
+import { DEFAULT_REPORT_SETTINGS, readReportSettings, type ReportSettings } from './reports/settings.js';
 
 export interface EnrollmentSecret {
   id: string;
@@ -47,6 +48,8 @@ export interface CollectorConfig {
   limits: Limits;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   collectorId: string;
+  /** Weekly reports: schedule, SMTP, webhook, k (src/reports/settings.ts). */
+  reports: ReportSettings;
   /** Where the config came from, for the start banner. */
   source: string;
 }
@@ -64,6 +67,7 @@ export const DEFAULT_CONFIG: Omit<CollectorConfig, 'source'> = {
   limits: { bodyBytes: 4 * 1024 * 1024, inflatedBytes: LIMITS.batchBytes, eventsPerBatch: LIMITS.eventsPerBatch, futureSkewSeconds: 86_400 },
   logLevel: 'info',
   collectorId: hostname(),
+  reports: DEFAULT_REPORT_SETTINGS,
 };
 
 export class ConfigError extends Error {
@@ -146,7 +150,7 @@ export function loadConfig(opts: { file?: string | null; env?: Env } = {}): Coll
   }
   const r = fileReader;
   const d = DEFAULT_CONFIG;
-  r.unknownKeys(raw, ['listen', 'clickhouse', 'retention_days', 'audit_retention_days', 'enrollment_secrets', 'admin_tokens', 'policy_file', 'directory_file', 'pseudonym_key', 'limits', 'log_level', 'collector_id'], '');
+  r.unknownKeys(raw, ['listen', 'clickhouse', 'retention_days', 'audit_retention_days', 'enrollment_secrets', 'admin_tokens', 'policy_file', 'directory_file', 'pseudonym_key', 'limits', 'log_level', 'collector_id', 'reports'], '');
   const listen = r.object(raw, 'listen', 'listen');
   r.unknownKeys(listen, ['host', 'port'], 'listen');
   const ch = r.object(raw, 'clickhouse', 'clickhouse');
@@ -184,6 +188,7 @@ export function loadConfig(opts: { file?: string | null; env?: Env } = {}): Coll
     },
     logLevel: d.logLevel,
     collectorId: r.string(raw, 'collector_id', 'collector_id', d.collectorId)!,
+    reports: readReportSettings(raw.reports, env, r.problems, file ?? '(defaults)'),
     source: file ?? '(defaults)',
   };
   const level = raw.log_level;

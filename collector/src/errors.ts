@@ -25,6 +25,7 @@ export const ERRORS = {
   ADMIN_UNAUTHORIZED: { status: 401, message: 'A valid admin bearer token is required.' },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
   RELOAD_REJECTED: { status: 422, message: 'The policy or directory file has problems; nothing was changed.' },
+  REPORT_UNAVAILABLE: { status: 501, message: 'This report format cannot be produced here.' },
   STORE_UNAVAILABLE: { status: 503, message: 'The store is unavailable or slow; nothing was stored, retry later.' },
   OVERLOADED: { status: 503, message: 'The collector is overloaded; retry later.' },
   INTERNAL: { status: 500, message: 'Unexpected error.' },

@@ -43,6 +43,8 @@ export class BatchIngestor {
   ) {
     this.buffer = new InsertBuffer(store, {
       maxRows: maxRowsPerInsert,
+      minRows: 5_000,
+      lingerMs: 25,
       onFlush: (seconds) => this.metrics.insertSeconds.observe(seconds),
     });
     this.metrics.addGauge('aiscout_insert_queue_events', 'Events parsed and waiting for the next INSERT.', () => this.buffer.pendingRows);

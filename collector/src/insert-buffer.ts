@@ -18,6 +18,12 @@ interface Waiting extends PendingBatch {
 export interface InsertBufferOptions {
   /** Most event rows in one INSERT; a bigger backlog is split over several. */
   maxRows: number;
+  /**
+   * Below this many waiting rows, wait `lingerMs` once before an INSERT: each INSERT has a fixed cost
+   * (a part per table and per materialized view), so a few ms of waiting buys throughput under load.
+   */
+  minRows: number;
+  lingerMs: number;
   /** Observes each flush (seconds, batches, rows). */
   onFlush?: (seconds: number, batches: number, rows: number) => void;
 }
@@ -26,7 +32,7 @@ export interface InsertBufferOptions {
  * Group commit. The embedded engine runs one statement at a time and each INSERT has a fixed cost
  * (a new part per table and view), so the batches that arrive while one INSERT runs are stored
  * together by the next one. Every caller still gets its answer only after the INSERT that holds its
- * rows has returned: acks always mean "stored". When idle, a batch is flushed at once (no timer).
+ * rows has returned: acks always mean "stored". A small backlog waits `lingerMs` for company first.
  *
  * Order inside a flush: events first, then the `batches` rows (which move the agents' sequence
  * forward), so a batch record never exists without its events.
@@ -60,6 +66,9 @@ export class InsertBuffer {
 
   async #drain(): Promise<void> {
     while (this.#pending.length > 0) {
+      if (this.#pendingRows < this.options.minRows && this.options.lingerMs > 0) {
+        await new Promise((r) => setTimeout(r, this.options.lingerMs));
+      }
       const group: Waiting[] = [];
       let rows = 0;
       while (this.#pending.length > 0 && (group.length === 0 || rows + this.#pending[0]!.rows <= this.options.maxRows)) {

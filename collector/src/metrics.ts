@@ -80,6 +80,8 @@ export class CollectorMetrics {
   readonly rejects = new Counter('aiscout_rejects_total', 'Requests rejected, by error code.');
   readonly enrollments = new Counter('aiscout_enrollments_total', 'Enrollments, by outcome.');
   readonly insertSeconds = new Histogram('aiscout_insert_seconds', 'Time to store one batch in ClickHouse.', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+  /** Weekly report deliveries by channel and status (sent, retry, failed, skipped): src/reports/runner.ts. */
+  readonly reportSends = new Counter('aiscout_report_sends_total', 'Weekly report deliveries, by channel and status (retry: an attempt failed and will be retried).');
   readonly gauges: Gauge[] = [];
 
   addGauge(name: string, help: string, read: () => number): void {
@@ -87,7 +89,7 @@ export class CollectorMetrics {
   }
 
   render(): string {
-    const parts = [this.batchesAccepted, this.eventsAccepted, this.rejects, this.enrollments, this.insertSeconds, ...this.gauges].map((m) => m.render());
+    const parts = [this.batchesAccepted, this.eventsAccepted, this.rejects, this.enrollments, this.insertSeconds, this.reportSends, ...this.gauges].map((m) => m.render());
     return `${parts.join('\n')}\n`;
   }
 }

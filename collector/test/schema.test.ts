@@ -27,8 +27,8 @@ describe('migrations', () => {
   it('apply once each, are recorded, and are safe to run twice and concurrently', async () => {
     const all = readMigrations(SCHEMA_DIR).map((m) => m.version);
     const [a, b] = await Promise.all([migrate(store, opts), migrate(store, opts)]);
-    expect([...new Set([...a.applied, ...a.alreadyApplied])].sort()).toEqual(all);
-    expect([...new Set([...b.applied, ...b.alreadyApplied])].sort()).toEqual(all);
+    expect([...new Set([...a.applied, ...a.alreadyApplied])].sort((x, y) => x - y)).toEqual(all);
+    expect([...new Set([...b.applied, ...b.alreadyApplied])].sort((x, y) => x - y)).toEqual(all);
     const again = await migrate(store, opts);
     expect(again).toEqual({ applied: [], alreadyApplied: all });
     expect([...(await appliedMigrations(store)).keys()]).toEqual(all);

@@ -7,6 +7,11 @@ import {
 const USAGE_VARS = ['datasource', 'team', 'tool', 'category', 'approval', 'k'];
 const fleetTeam = teamIs('a.team');
 
+/** Anomaly scores with the tool and host of each user-day (the day's largest event). */
+const ANOMALIES = `FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY}) AS a
+LEFT JOIN v_user_daily_volume(from = ${FROM_DAY}, to = ${TO_DAY}) AS v ON v.day = a.day AND v.user = a.user`;
+const ANOMALY_TOOL = "if(a.metric = 'tokens', v.top_tool, v.top_est_tool)";
+
 const perTeamOverTime = (metric: string, expr: string, unit: string, what: string) => ({
   title: `${what} per team`,
   type: 'timeseries' as const,
@@ -157,34 +162,30 @@ GROUP BY team, host ORDER BY team, bytes_sum DESC LIMIT 10 BY team`,
     panels: [
       {
         title: 'Anomalies', type: 'table', w: 24, h: 10,
-        description: 'Method (v_token_anomalies): for each user and day, the baseline is the median of the user\'s own active days in the 28 days before (the day excluded), spread is the MAD (floored at 10% of the median); robust z = 0.6745 × (volume − median) / MAD. Users with fewer than 7 active days are compared with their team\'s baseline. A day is flagged when z ≥ 3.5, volume ≥ 3.5× the baseline and ≥ 10,000 tokens. Exact and estimated tokens are scored separately. Tool: the tool with most of that day\'s volume; host: the host with most of the user\'s bytes that day.',
+        description: 'Method (v_token_anomalies): for each user and day, the baseline is the median of the user\'s own active days in the 28 days before (the day excluded), spread is the MAD (floored at 10% of the median); robust z = 0.6745 × (volume − median) / MAD. Users with fewer than 7 active days are compared with their team\'s baseline. A day is flagged when z ≥ 3.5, volume ≥ 3.5× the baseline and ≥ 10,000 tokens. Exact and estimated tokens are scored separately. Tool and host: those of the day\'s largest single event.',
         columns: ['day', 'user', 'team', 'metric', 'volume', 'baseline', 'baseline_kind', 'z', 'ratio', 'tool', 'host'],
         sql: `SELECT a.day AS day, a.user AS user, a.team AS team, a.metric AS metric, a.volume AS volume, round(a.baseline) AS baseline, a.baseline_kind AS baseline_kind,
-  round(a.z, 1) AS z, round(a.ratio, 1) AS ratio, a.tool AS tool, h.host AS host
-FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY}) AS a
-LEFT JOIN
-(
-  SELECT day, user, argMax(host, bytes + tokens) AS host FROM usage_host_daily
-  WHERE ${inDays()} AND (day, user) IN (SELECT day, user FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY}) WHERE anomaly)
-  GROUP BY day, user
-) AS h ON h.day = a.day AND h.user = a.user
-WHERE a.anomaly AND ${usageFilters('a.team', 'a.tool')} AND ${userIs('a.user')}
-ORDER BY a.day DESC, a.z DESC`,
+  round(a.z, 1) AS z, round(a.ratio, 1) AS ratio, ${ANOMALY_TOOL} AS tool, v.top_host AS host
+${ANOMALIES}
+WHERE a.anomaly AND ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
+ORDER BY a.day DESC, a.z DESC
+LIMIT 500`,
       },
       {
         title: 'Anomalies per day', type: 'timeseries', description: 'Flagged user-days per day, by metric.',
         columns: ['time', 'metric', 'anomalies'],
-        sql: `SELECT toDateTime(day, 'UTC') AS time, metric, countIf(anomaly) AS anomalies
-FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY})
-WHERE ${usageFilters()} AND ${userIs()}
+        sql: `SELECT toDateTime(a.day, 'UTC') AS time, a.metric AS metric, countIf(a.anomaly) AS anomalies
+${ANOMALIES}
+WHERE ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
 GROUP BY time, metric ORDER BY time, metric`,
       },
       {
-        title: 'Volume against baseline', type: 'timeseries', description: 'Exact tokens of the selected users per day, with the sum of their baselines and of their flag thresholds (baseline + 3.5 × MAD / 0.6745).',
+        title: 'Volume against baseline', type: 'timeseries', description: 'Exact tokens of the selected users per day, with the sum of their baselines and of their flag thresholds (the larger of baseline + 3.5 × MAD / 0.6745 and 3.5 × baseline).',
         columns: ['time', 'volume_sum', 'baseline_sum', 'threshold_sum'],
-        sql: `SELECT toDateTime(day, 'UTC') AS time, sum(volume) AS volume_sum, round(sum(baseline)) AS baseline_sum, round(sum(greatest(baseline + 3.5 * mad / 0.6745, 3.5 * baseline))) AS threshold_sum
-FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY})
-WHERE metric = 'tokens' AND ${usageFilters()} AND ${userIs()}
+        sql: `SELECT toDateTime(a.day, 'UTC') AS time, sum(a.volume) AS volume_sum, round(sum(a.baseline)) AS baseline_sum,
+  round(sum(greatest(a.baseline + 3.5 * a.mad / 0.6745, 3.5 * a.baseline))) AS threshold_sum
+${ANOMALIES}
+WHERE a.metric = 'tokens' AND ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
 GROUP BY time ORDER BY time`,
       },
     ],

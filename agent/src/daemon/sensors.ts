@@ -11,6 +11,9 @@ import { processes } from '../sensors/processes.js';
 import type { Platform, SensorObservation, UserHome } from '../sensors/types.js';
 import { UsageLogReader } from '../sensors/usage-logs.js';
 import { aggregateUsage } from '../usage/aggregate.js';
+import { mcpExtensionFields } from '../mcp/event-fields.js';
+import { mcpServers } from '../sensors/mcp-servers.js';
+import { LIMITS, validateEvent, type ExtensionEvent } from '@aiscout/protocol';
 
 export type IntervalName = keyof AgentConfig['intervals'];
 
@@ -110,14 +113,54 @@ class UsageLogSensor implements DaemonSensor {
 }
 
 /**
+ * MCP servers and risky agent settings in AI tools' configs: an inventory, so one `extension`
+ * event (item_kind mcp-server) per server per file per run, on the extension interval. Runs with
+ * the IDE extension sensor's switch. Observations without a catalog tool are counted, not sent.
+ */
+const mcpServerSensor: DaemonSensor = {
+  name: 'mcp-servers',
+  interval: 'extensions',
+  heavy: true,
+  enabled: (c) => c.sensors.ide_extensions,
+  run: async (ctx, health) => {
+    const now = Date.now();
+    const windowMs = ctx.config.window_seconds * 1000;
+    const window = { window_start: new Date(Math.floor(now / windowMs) * windowMs).toISOString(), window_end: new Date(now).toISOString() };
+    const rows = new Map<string, ExtensionEvent>();
+    for await (const o of mcpServers({ homes: await ctx.homes(), platform: ctx.platform, health })) {
+      if (o.tool === null) continue;
+      const fields = mcpExtensionFields(o);
+      const event: ExtensionEvent = {
+        kind: 'extension',
+        tool: o.tool,
+        id: randomUUID(),
+        ...window,
+        user: ctx.privacy.user(o.user ?? 'system') || 'unknown',
+        evidence: { matcher: 'mcp-server', value: fields.extension_id },
+        count: 1,
+        confidence: 1,
+        candidates: [o.tool],
+        ...fields,
+        location: (ctx.privacy.path(fields.location) ?? fields.location).slice(0, LIMITS.path),
+      };
+      const key = JSON.stringify([event.tool, event.user, event.extension_id, event.location, event.ecosystem]);
+      const same = rows.get(key);
+      if (same) same.count += 1;
+      else if (validateEvent(event).ok) rows.set(key, event);
+      else health.drop();
+    }
+    return { events: [...rows.values()] };
+  },
+};
+
+/**
  * Every sensor the daemon runs, in run order.
- * TODO(mcp-servers, network): the MCP inventory (sensors/mcp-servers.ts) and the network sensor
- * (network/**) are being finished by other work; wire them here once their event mapping (MCP:
- * which catalog tool an MCP server counts for; network: live capture + flush per
- * intervals.network) is settled. Until then they are not scheduled and not reported.
+ * TODO(network): the network sensor (network/network-sensor.ts: a long-running capture generator)
+ * is being finished by other work; wire it here once its observation → NetworkEvent mapping and
+ * its flush per intervals.network are settled. Until then it is not scheduled and not reported.
  */
 export function defaultSensors(): DaemonSensor[] {
-  return [processSensor, ideExtensionSensor, browserExtensionSensor, new UsageLogSensor()];
+  return [processSensor, ideExtensionSensor, browserExtensionSensor, mcpServerSensor, new UsageLogSensor()];
 }
 
 /** Cumulative health of one sensor across runs, in the wire shape. */

@@ -74,7 +74,8 @@ async function context(app: FastifyInstance, opts: ContextOptions): Promise<void
   try {
     await startup();
   } catch (err) {
-    if (!(err instanceof StoreUnavailableError)) {
+    // Unreachable: start anyway and retry. Reachable but refusing (a broken migration): stop, loudly.
+    if (!(err instanceof StoreUnavailableError) || err.answered) {
       await store.close();
       throw err;
     }

@@ -23,9 +23,12 @@ export interface StoreOptions {
 
 /** The store did not answer (down, slow or closed): callers answer 503 and ack nothing. */
 export class StoreUnavailableError extends Error {
+  /** True when the engine answered with an error (bad SQL, a refused insert), false when it did not answer. */
+  readonly answered: boolean;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'StoreUnavailableError';
+    this.answered = isServerError(options?.cause);
   }
 }
 
