@@ -134,6 +134,48 @@ describe('agent faults against the real collector', () => {
     state.cleanup();
   }, 60_000);
 
+  it('no leak: with pseudonymization on, the user name, home path and a refused secret never reach the logs or the collector', async () => {
+    const state = tempDir('aiscout-agent-noleak-');
+    const lines: string[] = [];
+    const USER = 'markeruser7f3a';
+    const BAD_SECRET = 'refused-secret-MARKER-9c1d';
+    const env = agentEnv(state.path, collector.url, BAD_SECRET, { AISCOUT_PRIVACY_PSEUDONYMIZE_USERS: 'true', AISCOUT_PRIVACY_PSEUDONYM_KEY: 'noleak-test-key-000001' });
+    const failing: DaemonSensor = {
+      name: 'failing', interval: 'processes', heavy: false, enabled: () => true,
+      run: async () => {
+        throw Object.assign(new Error(`EACCES: permission denied, open '/home/${USER}/.config/x'`), { code: 'EACCES' });
+      },
+    };
+    const detecting: DaemonSensor = {
+      name: 'detecting', interval: 'processes', heavy: false, enabled: () => true,
+      run: async () => ({
+        detections: [{
+          kind: 'process', tool: 'claude-code', tool_name: 'Claude Code', category: 'coding-agent' as never, confidence: 1, candidates: ['claude-code'],
+          evidence: { matcher: 'process-name', value: 'claude' }, user: USER, location: `/home/${USER}/.local/bin/claude`, version: null, ecosystem: null, product: null, item: 'claude', count: 1,
+        }],
+      }),
+    };
+    let daemon = new Daemon({ config: await testConfig(env), configSource: 'env', log: new Logger('trace', (l) => lines.push(l)), sensors: [failing, detecting], homes: [], timing });
+    await daemon.start();
+    await daemon.runSensorsNow();
+    await daemon.flushWindow();
+    await until(async () => (await readStatus(state.path))?.enrollment.reason?.includes('ENROLLMENT_SECRET_INVALID') === true, 10_000, 'enrollment refused');
+    await daemon.stop(500);
+    // Now with the right secret: what reaches ClickHouse carries the pseudonym only.
+    daemon = new Daemon({ config: await testConfig({ ...env, AISCOUT_ENROLLMENT_SECRET: ENROLL_SECRET }), configSource: 'env', log: new Logger('trace', (l) => lines.push(l)), sensors: [], homes: [], timing });
+    await daemon.start();
+    await until(async () => (await readStatus(state.path))?.spool.records === 0, 20_000, 'delivered');
+    await daemon.stop(2000);
+    const agentId = (await loadEnrollment(state.path))!.agent_id;
+    const rows = await collector.query<Record<string, unknown>>("SELECT * FROM events WHERE agent_id = {a:UUID} AND kind = 'process' AND tool = 'claude-code' AND exe = '~/.local/bin/claude'", { a: agentId });
+    expect(rows.length).toBe(1);
+    expect(String(rows[0]!.user)).toMatch(/^p:[0-9a-f]{32}$/);
+    const everything = lines.join('') + JSON.stringify(await collector.query("SELECT * FROM events WHERE agent_id = {a:UUID}", { a: agentId }));
+    expect(lines.join('')).toContain('"msg":"sensor failed"');
+    for (const marker of [USER, BAD_SECRET, ENROLL_SECRET]) expect(everything).not.toContain(marker);
+    state.cleanup();
+  });
+
   describe('TLS', () => {
     let pki: TestPki;
     const pkiDir = tempDir('aiscout-agent-pki-');

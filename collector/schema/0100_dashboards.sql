@@ -214,81 +214,85 @@ FROM user_volume_daily
 WHERE day >= {from:Date} AND day <= {to:Date}
 GROUP BY user, day;
 
--- Token volume anomalies, per user, day and metric ('tokens' exact, 'est_tokens' estimated).
--- Baseline: the user's own active days in the 28 days before (the day itself excluded): median and
--- MAD, robust z = 0.6745 * (x - median) / MAD, with MAD floored at 10% of the median so a very steady
--- user is not flagged for ordinary noise. A user with fewer than 7 active days in that window is
--- compared with the team's baseline instead (median over the window of the team's daily median and
--- daily MAD). Flagged: z >= 3.5 (Iglewicz and Hoaglin's cut-off), volume >= 3.5x the baseline median,
--- and volume >= 10,000 tokens. Only upward deviations are anomalies.
+-- Token volume anomalies, one row per user and day, with exact tokens (usage logs) and estimated
+-- tokens (bytes) scored separately, and the tool and host of the day's largest event. Baseline: the user's own active days in the 28 days before the
+-- Monday of the day's week (so neither the day nor earlier days of its week, which may be part of the
+-- same burst, count): median and MAD, robust z = 0.6745 * (x - median) / MAD, with MAD floored at 10%
+-- of the median so a very steady user is not flagged for ordinary noise. Computing the baseline once
+-- per user and week instead of per day keeps the view fast. A user with fewer than 7 active days in
+-- that window is compared with the team's baseline instead: the median over the window of the team's
+-- daily median and of its daily half interquartile range (the MAD of a symmetric distribution, in one
+-- pass). Flagged: z >= 3.5 (Iglewicz and Hoaglin's cut-off), volume >= 3.5x the
+-- baseline median, and volume >= 10,000 tokens. Only upward deviations are anomalies.
 CREATE VIEW IF NOT EXISTS v_token_anomalies AS
 WITH
     ud AS
     (
-        SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est
+        SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est,
+            argMaxMerge(tool_by_tokens) AS tool_tok, argMaxMerge(tool_by_est) AS tool_est, argMaxMerge(host_by_volume) AS top_host
         FROM user_volume_daily
-        WHERE day >= {from:Date} - 28 AND day <= {to:Date}
+        WHERE day >= toMonday({from:Date}) - 28 AND day <= {to:Date}
         GROUP BY user, day
     ),
-    own AS
+    user_week AS
     (
-        SELECT day, user, team, tok, est,
-            groupArrayIf(tok, tok > 0) OVER w AS h_tok,
-            groupArrayIf(est, est > 0) OVER w AS h_est
-        FROM ud
-        WINDOW w AS (PARTITION BY user ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
-    ),
-    team_day AS
-    (
-        SELECT team, day, medianIf(tok, tok > 0) AS md_tok, medianIf(est, est > 0) AS md_est
-        FROM ud
-        GROUP BY team, day
+        SELECT user,
+            arrayJoin(arrayDistinct(arrayMap(d -> toMonday(d), arrayFilter(d -> d >= {from:Date}, days)))) AS wk,
+            arrayFilter((v, d) -> v > 0 AND d < wk AND d >= wk - 28, toks, days) AS h_tok,
+            arrayFilter((v, d) -> v > 0 AND d < wk AND d >= wk - 28, ests, days) AS h_est,
+            length(h_tok) AS n_tok, length(h_est) AS n_est,
+            arrayReduce('median', h_tok) AS m_tok, arrayReduce('median', h_est) AS m_est,
+            arrayReduce('median', arrayMap(v -> abs(v - m_tok), h_tok)) AS d_tok,
+            arrayReduce('median', arrayMap(v -> abs(v - m_est), h_est)) AS d_est
+        FROM (SELECT user, groupArray(day) AS days, groupArray(tok) AS toks, groupArray(est) AS ests FROM ud GROUP BY user)
     ),
     team_dev AS
     (
-        SELECT u.team AS team, u.day AS day, any(d.md_tok) AS md_tok, any(d.md_est) AS md_est,
-            medianIf(abs(u.tok - d.md_tok), u.tok > 0) AS mad_tok, medianIf(abs(u.est - d.md_est), u.est > 0) AS mad_est
-        FROM ud AS u INNER JOIN team_day AS d ON d.team = u.team AND d.day = u.day
-        GROUP BY u.team, u.day
-    ),
-    team_base AS
-    (
         SELECT team, day,
-            arrayReduce('median', groupArrayIf(md_tok, NOT isNaN(md_tok)) OVER w) AS tb_tok,
-            arrayReduce('median', groupArrayIf(mad_tok, NOT isNaN(mad_tok)) OVER w) AS tbmad_tok,
-            arrayReduce('median', groupArrayIf(md_est, NOT isNaN(md_est)) OVER w) AS tb_est,
-            arrayReduce('median', groupArrayIf(mad_est, NOT isNaN(mad_est)) OVER w) AS tbmad_est
-        FROM team_dev
-        WINDOW w AS (PARTITION BY team ORDER BY day RANGE BETWEEN 28 PRECEDING AND 1 PRECEDING)
+            quantilesExactIf(0.25, 0.5, 0.75)(tok, tok > 0) AS q_tok, quantilesExactIf(0.25, 0.5, 0.75)(est, est > 0) AS q_est,
+            q_tok[2] AS md_tok, (q_tok[3] - q_tok[1]) / 2 AS mad_tok, q_est[2] AS md_est, (q_est[3] - q_est[1]) / 2 AS mad_est
+        FROM ud
+        GROUP BY team, day
     ),
-    per_metric AS
+    team_week AS
     (
-        SELECT o.day AS day, o.user AS user, o.team AS team,
-            arrayJoin([
-                ('tokens', toFloat64(o.tok), o.h_tok, tb.tb_tok, tb.tbmad_tok),
-                ('est_tokens', toFloat64(o.est), o.h_est, tb.tb_est, tb.tbmad_est)
-            ]) AS m
-        FROM own AS o
-        LEFT JOIN team_base AS tb ON tb.team = o.team AND tb.day = o.day
-        WHERE o.day >= {from:Date}
+        SELECT team,
+            arrayJoin(arrayDistinct(arrayMap(d -> toMonday(d), arrayFilter(d -> d >= {from:Date}, days)))) AS wk,
+            arrayReduce('median', arrayFilter((v, d) -> NOT isNaN(v) AND d < wk AND d >= wk - 28, mds_tok, days)) AS tb_tok,
+            arrayReduce('median', arrayFilter((v, d) -> NOT isNaN(v) AND d < wk AND d >= wk - 28, mads_tok, days)) AS tbmad_tok,
+            arrayReduce('median', arrayFilter((v, d) -> NOT isNaN(v) AND d < wk AND d >= wk - 28, mds_est, days)) AS tb_est,
+            arrayReduce('median', arrayFilter((v, d) -> NOT isNaN(v) AND d < wk AND d >= wk - 28, mads_est, days)) AS tbmad_est
+        FROM
+        (
+            SELECT team, groupArray(day) AS days, groupArray(md_tok) AS mds_tok, groupArray(mad_tok) AS mads_tok,
+                groupArray(md_est) AS mds_est, groupArray(mad_est) AS mads_est
+            FROM team_dev
+            GROUP BY team
+        )
     ),
-    scored AS
+    scored_both AS
     (
-        SELECT day, user, team, tupleElement(m, 1) AS metric, tupleElement(m, 2) AS volume, tupleElement(m, 3) AS history,
-            tupleElement(m, 4) AS team_median, tupleElement(m, 5) AS team_mad,
-            length(history) AS history_days, history_days >= 7 AS own_baseline,
-            arrayReduce('median', history) AS own_median,
-            if(own_baseline, own_median, team_median) AS baseline,
-            if(own_baseline, arrayReduce('median', arrayMap(v -> abs(v - own_median), history)), team_mad) AS mad_raw,
-            greatest(mad_raw, 0.1 * baseline, 1) AS mad
-        FROM per_metric
-        WHERE tupleElement(m, 2) > 0
+        SELECT u.day AS day, u.user AS user, u.team AS team, u.tok AS tok, u.est AS est, w.n_tok AS n_tok, w.n_est AS n_est,
+            u.tool_tok AS tool_tok, u.tool_est AS tool_est, u.top_host AS top_host,
+            if(n_tok >= 7, w.m_tok, t.tb_tok) AS b_tok, if(n_est >= 7, w.m_est, t.tb_est) AS b_est,
+            if(n_tok >= 7, w.d_tok, t.tbmad_tok) AS d_tok, if(n_est >= 7, w.d_est, t.tbmad_est) AS d_est
+        FROM (SELECT day, user, team, tok, est, tool_tok, tool_est, top_host, toMonday(day) AS wk FROM ud WHERE day >= {from:Date}) AS u
+        INNER JOIN user_week AS w ON w.user = u.user AND w.wk = u.wk
+        LEFT JOIN team_week AS t ON t.team = u.team AND t.wk = u.wk
     )
-SELECT day, user, team, metric, volume, history_days, if(own_baseline, 'user', 'team') AS baseline_kind,
-    baseline, mad, 0.6745 * (volume - baseline) / mad AS z,
-    if(baseline > 0, volume / baseline, inf) AS ratio,
-    baseline > 0 AND z >= 3.5 AND volume >= 3.5 * baseline AND volume >= 10000 AS anomaly
-FROM scored;
+SELECT day, user, team,
+    tok AS tokens, n_tok AS tokens_history_days, if(n_tok >= 7, 'user', 'team') AS tokens_baseline_kind,
+    b_tok AS tokens_baseline, greatest(d_tok, 0.1 * b_tok, 1) AS tokens_mad,
+    0.6745 * (tok - b_tok) / tokens_mad AS tokens_z, if(b_tok > 0, tok / b_tok, inf) AS tokens_ratio,
+    tok > 0 AND b_tok > 0 AND tokens_z >= 3.5 AND tok >= 3.5 * b_tok AND tok >= 10000 AS tokens_anomaly,
+    est AS est_tokens, n_est AS est_history_days, if(n_est >= 7, 'user', 'team') AS est_baseline_kind,
+    b_est AS est_baseline, greatest(d_est, 0.1 * b_est, 1) AS est_mad,
+    0.6745 * (est - b_est) / est_mad AS est_z, if(b_est > 0, est / b_est, inf) AS est_ratio,
+    est > 0 AND b_est > 0 AND est_z >= 3.5 AND est >= 3.5 * b_est AND est >= 10000 AS est_anomaly,
+    tokens_anomaly OR est_anomaly AS anomaly,
+    -- The tool of the day's largest event on the flagged metric (exact first), and its host.
+    if(est_anomaly AND NOT tokens_anomaly, tool_est, tool_tok) AS tool, top_host AS host
+FROM scored_both;
 
 -- Users per team over a range of days, for k-anonymity: a team figure is shown only when at least
 -- k distinct users stand behind it; smaller teams fold into 'other'.

@@ -125,8 +125,11 @@ export class AgentRegistry {
         version: this.#nextVersion(),
       };
       await this.store.insert('agents', [record as unknown as Record<string, unknown>]);
-      this.#cache.delete(agentId);
-      return { agentId, lastSeq: existing ? await this.lastSeq(agentId, true) : 0, outcome };
+      // Cache what we just wrote: the agent's first batch then needs no lookup behind queued INSERTs.
+      this.#cache.set(agentId, { record, key: publicKeyFromBase64(record.public_key), loadedAt: Date.now() });
+      const lastSeq = existing ? await this.lastSeq(agentId, true) : 0;
+      this.#lastSeq.set(agentId, lastSeq);
+      return { agentId, lastSeq, outcome };
     });
   }
 

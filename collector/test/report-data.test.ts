@@ -143,7 +143,9 @@ describe('team report figures', () => {
   it('shows the token anomalies of v_token_anomalies for the week (the planted spike included)', async () => {
     const r = report('platform');
     const rows = await store.query<{ day: string; user: string; metric: string }>(
-      `SELECT toString(day) AS day, user, metric FROM v_token_anomalies(from = '2026-11-16', to = '2026-11-22') WHERE anomaly AND team = 'platform' ORDER BY day, user, metric`,
+      `SELECT toString(day) AS day, user, metric FROM v_token_anomalies(from = '2026-11-16', to = '2026-11-22')
+       ARRAY JOIN [if(tokens_anomaly, 'tokens', ''), if(est_anomaly, 'est_tokens', '')] AS metric
+       WHERE anomaly AND metric != '' AND team = 'platform' ORDER BY day, user, metric`,
     );
     expect(r.anomalies.map((a) => ({ day: a.day, user: a.user, metric: a.metric }))).toEqual(rows);
     expect(r.anomalies).toContainEqual(expect.objectContaining({ day: '2026-11-18', user: 'p1', metric: 'tokens', volume: expect.any(Number) }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lastCompleteWeek, parseWeek, shiftWeek, weekAt, weekWindow, weeksInYear } from '../src/reports/week.js';
-import { missedWithin } from '../src/reports/schedule.js';
+import { missedWithin, startSchedule } from '../src/reports/schedule.js';
 
 describe('ISO weeks in a time zone', () => {
   it('spans Monday 00:00 local to the next Monday 00:00 local, as UTC instants', () => {
@@ -58,5 +58,23 @@ describe('ISO weeks in a time zone', () => {
     expect(missedWithin('0 8 * * 1', 'UTC', new Date('2026-11-25T09:00:00Z'))).toBe(false);
     expect(missedWithin('0 8 * * 1', 'America/Los_Angeles', new Date('2026-11-23T15:59:00Z'))).toBe(false);
     expect(missedWithin('0 8 * * 1', 'America/Los_Angeles', new Date('2026-11-23T16:01:00Z'))).toBe(true);
+  });
+
+  it('runs the job on its cron ticks, never two at once, and stops', async () => {
+    let runs = 0;
+    let running = 0;
+    let overlap = false;
+    const s = startSchedule('* * * * * *', 'UTC', async () => {
+      running++;
+      if (running > 1) overlap = true;
+      runs++;
+      await new Promise((r) => setTimeout(r, 1500));
+      running--;
+    }, { catchUp: false });
+    expect(s.next()).toBeInstanceOf(Date);
+    await new Promise((r) => setTimeout(r, 2600));
+    s.stop();
+    expect(runs).toBeGreaterThanOrEqual(1);
+    expect(overlap).toBe(false);
   });
 });

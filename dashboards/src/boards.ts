@@ -1,5 +1,6 @@
 /** Every board and panel, as data. generate.ts turns these into Grafana JSON. */
 import type { BoardSpec } from './model.js';
+import { inlineView } from './views.js';
 import {
   FROM_DAY, PREV_FROM_DAY, TO_DAY, approvalIs, categoryIs, inDays, joinTeamK, otherHasK, teamIs, toolIs, usageFilters, userIs,
 } from './sql.js';
@@ -8,9 +9,8 @@ const USAGE_VARS = ['datasource', 'team', 'tool', 'category', 'approval', 'k'];
 const fleetTeam = teamIs('a.team');
 
 /** Anomaly scores with the tool and host of each user-day (the day's largest event). */
-const ANOMALIES = `FROM v_token_anomalies(from = ${FROM_DAY}, to = ${TO_DAY}) AS a
-LEFT JOIN v_user_daily_volume(from = ${FROM_DAY}, to = ${TO_DAY}) AS v ON v.day = a.day AND v.user = a.user`;
-const ANOMALY_TOOL = "if(a.metric = 'tokens', v.top_tool, v.top_est_tool)";
+const ANOMALIES = `FROM ${inlineView('v_token_anomalies', { from: FROM_DAY, to: TO_DAY })} AS a`;
+const ANOMALY_TOOL = 'a.tool';
 
 const perTeamOverTime = (metric: string, expr: string, unit: string, what: string) => ({
   title: `${what} per team`,
@@ -162,30 +162,34 @@ GROUP BY team, host ORDER BY team, bytes_sum DESC LIMIT 10 BY team`,
     panels: [
       {
         title: 'Anomalies', type: 'table', w: 24, h: 10,
-        description: 'Method (v_token_anomalies): for each user and day, the baseline is the median of the user\'s own active days in the 28 days before (the day excluded), spread is the MAD (floored at 10% of the median); robust z = 0.6745 × (volume − median) / MAD. Users with fewer than 7 active days are compared with their team\'s baseline. A day is flagged when z ≥ 3.5, volume ≥ 3.5× the baseline and ≥ 10,000 tokens. Exact and estimated tokens are scored separately. Tool and host: those of the day\'s largest single event.',
+        description: 'Method (v_token_anomalies): for each user and day, the baseline is the median of the user\'s own active days in the 28 days before (the day excluded), spread is the MAD (floored at 10% of the median); robust z = 0.6745 × (volume − median) / MAD. Users with fewer than 7 active days are compared with their team\'s baseline. A day is flagged when z ≥ 3.5, volume ≥ 3.5× the baseline and ≥ 10,000 tokens. Exact tokens (usage logs) and estimated tokens (from bytes) are scored separately; metric says which one was flagged ("both": the exact figures are shown). Tool and host: those of the day\'s largest single event.',
         columns: ['day', 'user', 'team', 'metric', 'volume', 'baseline', 'baseline_kind', 'z', 'ratio', 'tool', 'host'],
-        sql: `SELECT a.day AS day, a.user AS user, a.team AS team, a.metric AS metric, a.volume AS volume, round(a.baseline) AS baseline, a.baseline_kind AS baseline_kind,
-  round(a.z, 1) AS z, round(a.ratio, 1) AS ratio, ${ANOMALY_TOOL} AS tool, v.top_host AS host
+        sql: `SELECT a.day AS day, a.user AS user, a.team AS team,
+  multiIf(a.tokens_anomaly AND a.est_anomaly, 'both', a.tokens_anomaly, 'tokens', 'est_tokens') AS metric,
+  if(a.tokens_anomaly, a.tokens, a.est_tokens) AS volume, round(if(a.tokens_anomaly, a.tokens_baseline, a.est_baseline)) AS baseline,
+  if(a.tokens_anomaly, a.tokens_baseline_kind, a.est_baseline_kind) AS baseline_kind,
+  round(if(a.tokens_anomaly, a.tokens_z, a.est_z), 1) AS z, round(if(a.tokens_anomaly, a.tokens_ratio, a.est_ratio), 1) AS ratio,
+  a.tool AS tool, a.host AS host
 ${ANOMALIES}
 WHERE a.anomaly AND ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
-ORDER BY a.day DESC, a.z DESC
+ORDER BY a.day DESC, z DESC
 LIMIT 500`,
       },
       {
-        title: 'Anomalies per day', type: 'timeseries', description: 'Flagged user-days per day, by metric.',
-        columns: ['time', 'metric', 'anomalies'],
-        sql: `SELECT toDateTime(a.day, 'UTC') AS time, a.metric AS metric, countIf(a.anomaly) AS anomalies
+        title: 'Anomalies per day', type: 'timeseries', description: 'Flagged user-days per day: on exact tokens, on estimated tokens.',
+        columns: ['time', 'exact', 'estimated'],
+        sql: `SELECT toDateTime(a.day, 'UTC') AS time, countIf(a.tokens_anomaly) AS exact, countIf(a.est_anomaly) AS estimated
 ${ANOMALIES}
 WHERE ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
-GROUP BY time, metric ORDER BY time, metric`,
+GROUP BY time ORDER BY time`,
       },
       {
         title: 'Volume against baseline', type: 'timeseries', description: 'Exact tokens of the selected users per day, with the sum of their baselines and of their flag thresholds (the larger of baseline + 3.5 × MAD / 0.6745 and 3.5 × baseline).',
         columns: ['time', 'volume_sum', 'baseline_sum', 'threshold_sum'],
-        sql: `SELECT toDateTime(a.day, 'UTC') AS time, sum(a.volume) AS volume_sum, round(sum(a.baseline)) AS baseline_sum,
-  round(sum(greatest(a.baseline + 3.5 * a.mad / 0.6745, 3.5 * a.baseline))) AS threshold_sum
+        sql: `SELECT toDateTime(a.day, 'UTC') AS time, sum(a.tokens) AS volume_sum, round(sum(a.tokens_baseline)) AS baseline_sum,
+  round(sum(greatest(a.tokens_baseline + 3.5 * a.tokens_mad / 0.6745, 3.5 * a.tokens_baseline))) AS threshold_sum
 ${ANOMALIES}
-WHERE a.metric = 'tokens' AND ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
+WHERE a.tokens > 0 AND ${usageFilters('a.team', ANOMALY_TOOL)} AND ${userIs('a.user')}
 GROUP BY time ORDER BY time`,
       },
     ],

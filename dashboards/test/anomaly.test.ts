@@ -26,8 +26,8 @@ afterAll(async () => {
 
 it('finds injected spikes with precision and recall above 0.9', async () => {
   const flagged = await store.query<{ user: string; day: string; baseline_kind: string }>(
-    `SELECT user, toString(day) AS day, baseline_kind FROM v_token_anomalies(from = toDate('${endDay}') - 29, to = toDate('${endDay}'))
-     WHERE metric = 'tokens' AND anomaly`,
+    `SELECT user, toString(day) AS day, tokens_baseline_kind AS baseline_kind FROM v_token_anomalies(from = toDate('${endDay}') - 29, to = toDate('${endDay}'))
+     WHERE tokens_anomaly`,
   );
   const found = new Set(flagged.map((r) => `${r.user}|${r.day}`));
   const tp = [...found].filter((k) => synth.spikes.has(k)).length;

@@ -19,6 +19,7 @@ import { expand } from '../src/macros.js';
 import { context, type Scenario } from '../src/scenarios.js';
 import { SEED_POLICY, SMALL_SEED, expiryDay, seed } from '../src/seed.js';
 import { VARIABLES } from '../src/variables.js';
+import { inlineView } from '../src/views.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'aiscout-dashboards-'));
 let store: Store;
@@ -157,6 +158,14 @@ describe('results match independent SQL and the collector policy', () => {
     expect(reasons).toContain('permission denied: CAP_NET_RAW');
     const [raw] = await run(`SELECT uniqExact(host) AS n FROM events WHERE kind = 'agent' AND window_end >= toDateTime('${fromDay} 00:00:00', 'UTC') AND details LIKE '%libpcap not found%'`);
     expect(Number(rows.find((r) => r.reason === 'libpcap not found')!.hosts)).toBe(Number(raw!.n));
+  });
+
+  it('the anomaly view inlined in panels returns exactly what the view returns', async () => {
+    const summary = 'count() AS n, countIf(anomaly) AS flagged, round(sum(tokens_z), 6) AS z, round(sum(est_baseline), 6) AS b';
+    const [inline] = await run(`SELECT ${summary} FROM ${inlineView('v_token_anomalies', { from: `toDate('${fromDay}')`, to: 'today()' })}`);
+    const [view] = await run(`SELECT ${summary} FROM v_token_anomalies(from = toDate('${fromDay}'), to = today())`);
+    expect(inline).toEqual(view);
+    expect(Number(view!.flagged)).toBeGreaterThan(0);
   });
 
   it('a team filter narrows every team figure to that team', async () => {

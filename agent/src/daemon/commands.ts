@@ -48,7 +48,7 @@ export async function runAgentCommand(cmd: AgentCommand, io: Io): Promise<number
         collectorUrl: config.collector_url,
         secret: config.enrollment_secret,
         agentVersion: AGENT_VERSION,
-        host: hostFacts({ team: config.team, hostname: config.privacy.hostname, pseudonymKey: config.privacy.pseudonym_key, primaryUser: privacy.user(os.userInfo().username) }),
+        host: hostFacts({ team: config.team, hostname: config.privacy.hostname, pseudonymKey: config.privacy.pseudonym_key, primaryUser: process.getuid?.() === 0 ? null : privacy.user(os.userInfo().username) }),
       },
       { force: true },
     );

@@ -149,7 +149,8 @@ export class Daemon {
   }
 
   private host() {
-    const primary = os.userInfo().username;
+    // Running as a service (root), the agent's own account says nothing about who uses the machine.
+    const primary = process.getuid?.() === 0 ? null : os.userInfo().username;
     return hostFacts({ team: this.config.team, hostname: this.config.privacy.hostname, pseudonymKey: this.config.privacy.pseudonym_key, primaryUser: primary ? this.privacy.user(primary) : null });
   }
 
@@ -241,7 +242,9 @@ export class Daemon {
       this.log.debug('sensor ran', { sensor: s.sensor.name, ms: Math.round(performance.now() - started), detections: out.detections?.length ?? 0, events: out.events?.length ?? 0 });
     } catch (err) {
       health.count('other');
-      this.log.warn('sensor failed', { sensor: s.sensor.name, error: (err as Error).message.slice(0, 300) });
+      // Error messages can hold paths under a home (a user name): with pseudonymization on, log the code only.
+      const e = err as NodeJS.ErrnoException;
+      this.log.warn('sensor failed', { sensor: s.sensor.name, error: this.privacy.on ? (e.code ?? e.name) : String(e.message).slice(0, 300) });
     }
     const cumulative = s.sensor.cumulativeHealth?.();
     if (cumulative) {

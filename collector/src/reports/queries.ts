@@ -166,8 +166,8 @@ export interface AnomalyRow {
 
 /**
  * Token anomalies flagged on the given days (UTC days, the view's grain): view v_token_anomalies.
- * The tool named is the one with the user's largest volume of that metric that day (raw events), so
- * this query depends only on the view's scoring columns.
+ * The view gives one row per user and day with both metrics (tokens_*, est_*); the tool named is the
+ * one with the user's largest volume of that metric that day (raw events).
  */
 export async function tokenAnomalies(store: Reader, teams: readonly string[], fromDay: string, toDay: string): Promise<AnomalyRow[]> {
   const rows = await store.query<Record<string, unknown>>(
@@ -175,9 +175,14 @@ export async function tokenAnomalies(store: Reader, teams: readonly string[], fr
        a.baseline AS baseline, a.baseline_kind AS baseline_kind, a.z AS z, a.ratio AS ratio
      FROM
      (
-       SELECT day, user, team, metric, volume, baseline, baseline_kind, z, ratio
+       -- One row per user and day with both metrics side by side; one row per flagged metric here.
+       SELECT day, user, team, m.1 AS metric, m.2 AS volume, m.3 AS baseline, m.4 AS baseline_kind, m.5 AS z, m.6 AS ratio
        FROM v_token_anomalies(from = {from:Date}, to = {to:Date})
-       WHERE anomaly AND team IN {teams:Array(String)}
+       ARRAY JOIN [
+         ('tokens', toFloat64(tokens), toFloat64(tokens_baseline), tokens_baseline_kind, toFloat64(tokens_z), toFloat64(tokens_ratio), toUInt8(tokens_anomaly)),
+         ('est_tokens', toFloat64(est_tokens), toFloat64(est_baseline), est_baseline_kind, toFloat64(est_z), toFloat64(est_ratio), toUInt8(est_anomaly))
+       ] AS m
+       WHERE anomaly AND m.7 = 1 AND team IN {teams:Array(String)}
      ) AS a
      LEFT JOIN
      (

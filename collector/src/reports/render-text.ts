@@ -66,7 +66,7 @@ export function renderText(r: Report): string {
  * names of people or hosts, and no figures at all when the team is under k.
  */
 export function teamMarkdown(r: TeamReport, audience: 'managers' | 'outside' = 'managers'): string {
-  const L: string[] = [`*AI tools in ${md(r.team || '(no team)')} — ${r.week}*`, md(weekRange(r.start, r.end, r.timezone)), ''];
+  const L: string[] = [`*AI tools in ${md(r.team || '(no team)')} — ${r.week}*`, weekRange(r.start, r.end, r.timezone), ''];
   if (audience === 'outside' && !r.meetsK) {
     L.push(`This team has fewer than ${r.k} people using AI tools this week: its figures go to its managers only.`);
     if (r.url) L.push('', `<${r.url}|Open the report> (sign-in needed)`);

@@ -140,7 +140,8 @@ export class Store {
         columns: columns as [string, ...string[]],
         values: Readable.from([Buffer.from(body, 'utf8')], { objectMode: false }),
         format: 'TabSeparated',
-        clickhouse_settings: this.#insertSettings(dedupToken),
+        // Several materialized views read `events`: let them work side by side (measured faster on 2 cores).
+        clickhouse_settings: { ...this.#insertSettings(dedupToken), parallel_view_processing: 1 },
       }),
       timeoutMs,
     );
