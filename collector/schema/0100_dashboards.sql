@@ -120,8 +120,9 @@ WHERE kind = 'agent'
 GROUP BY day, agent_id;
 
 -- Each user's daily volume, ordered by (user, day) so the anomaly baselines read it in order: exact
--- and estimated tokens (kept apart), and the tool and host of the day's largest single event
--- (argMax states merge exactly, whatever the insert blocks).
+-- and estimated tokens (kept apart), and the tool and host of the day's largest single event: the
+-- largest exact-token event, or the largest estimated one on a day without exact tokens (argMax
+-- states merge exactly, whatever the insert blocks).
 -- @shard_key cityHash64(user)
 CREATE TABLE IF NOT EXISTS user_volume_daily
 (
@@ -130,9 +131,8 @@ CREATE TABLE IF NOT EXISTS user_volume_daily
     team SimpleAggregateFunction(anyLast, String),
     tokens SimpleAggregateFunction(sum, UInt64),
     est_tokens SimpleAggregateFunction(sum, UInt64),
-    tool_by_tokens AggregateFunction(argMax, String, UInt64),
-    tool_by_est AggregateFunction(argMax, String, UInt64),
-    host_by_volume AggregateFunction(argMax, String, UInt64)
+    top_tool AggregateFunction(argMax, String, UInt64),
+    top_host AggregateFunction(argMax, String, UInt64)
 )
 ENGINE = AggregatingMergeTree
 PARTITION BY toYYYYMM(day)
@@ -144,9 +144,9 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS user_volume_daily_mv TO user_volume_daily
 SELECT
     toDate(window_start) AS day, user, anyLast(team) AS team,
     sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
-    argMaxState(tool, tokens_in + tokens_out) AS tool_by_tokens,
-    argMaxState(tool, est_tokens_in + est_tokens_out) AS tool_by_est,
-    argMaxState(host, tokens_in + tokens_out + est_tokens_in + est_tokens_out) AS host_by_volume
+    -- Exact-token events outrank estimate-only ones (2^40 + tokens); a ranking, never a figure.
+    argMaxState(tool, if(tokens_in + tokens_out > 0, 1099511627776 + tokens_in + tokens_out, est_tokens_in + est_tokens_out)) AS top_tool,
+    argMaxState(host, if(tokens_in + tokens_out > 0, 1099511627776 + tokens_in + tokens_out, est_tokens_in + est_tokens_out)) AS top_host
 FROM events
 WHERE kind != 'agent'
 GROUP BY day, user;
@@ -209,7 +209,7 @@ WHERE p.state != 'approved';
 -- and host of the day's largest event. Read over a range of days (a parameterized view).
 CREATE VIEW IF NOT EXISTS v_user_daily_volume AS
 SELECT day, user, any(team) AS team, sum(tokens) AS tokens, sum(est_tokens) AS est_tokens,
-    argMaxMerge(tool_by_tokens) AS top_tool, argMaxMerge(tool_by_est) AS top_est_tool, argMaxMerge(host_by_volume) AS top_host
+    argMaxMerge(top_tool) AS tool, argMaxMerge(top_host) AS host
 FROM user_volume_daily
 WHERE day >= {from:Date} AND day <= {to:Date}
 GROUP BY user, day;
@@ -228,8 +228,7 @@ CREATE VIEW IF NOT EXISTS v_token_anomalies AS
 WITH
     ud AS
     (
-        SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est,
-            argMaxMerge(tool_by_tokens) AS tool_tok, argMaxMerge(tool_by_est) AS tool_est, argMaxMerge(host_by_volume) AS top_host
+        SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est
         FROM user_volume_daily
         WHERE day >= toMonday({from:Date}) - 28 AND day <= {to:Date}
         GROUP BY user, day
@@ -273,10 +272,18 @@ WITH
     scored_both AS
     (
         SELECT u.day AS day, u.user AS user, u.team AS team, u.tok AS tok, u.est AS est, w.n_tok AS n_tok, w.n_est AS n_est,
-            u.tool_tok AS tool_tok, u.tool_est AS tool_est, u.top_host AS top_host,
+            u.tool AS tool, u.host AS host,
             if(n_tok >= 7, w.m_tok, t.tb_tok) AS b_tok, if(n_est >= 7, w.m_est, t.tb_est) AS b_est,
             if(n_tok >= 7, w.d_tok, t.tbmad_tok) AS d_tok, if(n_est >= 7, w.d_est, t.tbmad_est) AS d_est
-        FROM (SELECT day, user, team, tok, est, tool_tok, tool_est, top_host, toMonday(day) AS wk FROM ud WHERE day >= {from:Date}) AS u
+        FROM
+        (
+            -- The scored days, read apart from ud so the tool and host are merged only for them.
+            SELECT day, user, any(team) AS team, sum(tokens) AS tok, sum(est_tokens) AS est, toMonday(day) AS wk,
+                argMaxMerge(top_tool) AS tool, argMaxMerge(top_host) AS host
+            FROM user_volume_daily
+            WHERE day >= {from:Date} AND day <= {to:Date}
+            GROUP BY user, day
+        ) AS u
         INNER JOIN user_week AS w ON w.user = u.user AND w.wk = u.wk
         LEFT JOIN team_week AS t ON t.team = u.team AND t.wk = u.wk
     )
@@ -289,9 +296,7 @@ SELECT day, user, team,
     b_est AS est_baseline, greatest(d_est, 0.1 * b_est, 1) AS est_mad,
     0.6745 * (est - b_est) / est_mad AS est_z, if(b_est > 0, est / b_est, inf) AS est_ratio,
     est > 0 AND b_est > 0 AND est_z >= 3.5 AND est >= 3.5 * b_est AND est >= 10000 AS est_anomaly,
-    tokens_anomaly OR est_anomaly AS anomaly,
-    -- The tool of the day's largest event on the flagged metric (exact first), and its host.
-    if(est_anomaly AND NOT tokens_anomaly, tool_est, tool_tok) AS tool, top_host AS host
+    tokens_anomaly OR est_anomaly AS anomaly, tool, host
 FROM scored_both;
 
 -- Users per team over a range of days, for k-anonymity: a team figure is shown only when at least

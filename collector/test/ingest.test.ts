@@ -115,6 +115,17 @@ describe('batches', () => {
     expect(await usage()).toBe(tokensBefore);
   });
 
+  it('collapses the same events stored twice under another batch (two collectors) with ReplacingMergeTree', async () => {
+    const events = sampleEvents(6, 'twice-user');
+    const first = makeBatch(agent, events);
+    expect((await sendBatch(app, agent, first)).statusCode).toBe(200);
+    // The same events re-sent as a new batch: the backstop when deduplication before the insert missed.
+    const second = makeBatch(agent, events.map((e) => ({ ...e })));
+    expect((await sendBatch(app, agent, second)).statusCode).toBe(200);
+    expect(await count(app, "SELECT count() AS n FROM events WHERE user = 'twice-user'")).toBe(12);
+    expect(await count(app, "SELECT count() AS n FROM events FINAL WHERE user = 'twice-user'")).toBe(6);
+  });
+
   it('rejects a replayed sequence number with another batch id', async () => {
     const first = makeBatch(agent, sampleEvents(2));
     expect((await sendBatch(app, agent, first)).statusCode).toBe(200);

@@ -87,6 +87,8 @@ describe('results match independent SQL and the collector policy', () => {
     const period = await run(panelSql('aiscout-overview', 'This period vs the previous one'));
     expect(Number(period.find((r) => r.metric === 'tokens (exact)')!.this_period)).toBe(Number(raw!.t));
     expect(Number(period.find((r) => r.metric === 'tokens (estimated)')!.this_period)).toBe(Number(raw!.e));
+    const [perUser] = await run(`SELECT sum(tokens) AS t, sum(est_tokens) AS e, countIf(tool = '') AS no_tool FROM v_user_daily_volume(from = toDate('${fromDay}'), to = today())`);
+    expect([Number(perUser!.t), Number(perUser!.e), Number(perUser!.no_tool)]).toEqual([Number(raw!.t), Number(raw!.e), 0]);
   });
 
   it('team figures fold teams below k into "other", and equal the raw events for the rest', async () => {

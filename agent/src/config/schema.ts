@@ -8,6 +8,8 @@ const Seconds = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ minimum: min, maximum: max, default: def, description });
 const Path = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description }));
 const Flag = (def: boolean, description: string) => Type.Boolean({ default: def, description });
+const Ports = (def: number[], description: string) =>
+  Type.Array(Type.Integer({ minimum: 1, maximum: 65535 }), { minItems: 0, maxItems: 32, default: def, description });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -55,6 +57,26 @@ export const AgentConfigSchema = Type.Object(
         browser_extensions: Flag(true, 'Installed browser extensions'),
         usage_logs: Flag(true, 'Local usage logs of AI tools (token counts only)'),
         network: Flag(true, 'DNS / TLS SNI / QUIC names (needs capture permission)'),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    network: Type.Object(
+      {
+        interfaces: Type.Optional(
+          Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 32, description: 'Interfaces to capture on (default: every up, non-loopback interface)' }),
+        ),
+        dns_ports: Ports([53], 'Resolver ports whose DNS queries and answers are read (UDP and TCP)'),
+        tls_ports: Ports([443], 'TCP ports whose TLS ClientHello (SNI) and connection edges (bytes) are read'),
+        quic_ports: Ports([443], 'UDP ports whose QUIC Initial packets (SNI) are read'),
+        client_data: Type.Enum(['all', 'handshake-start'], { default: 'all', description: 'Client-to-server TLS-port segments captured: all with data, or only those starting a handshake record' }),
+        buffer_bytes: Type.Integer({ minimum: 1024 * 1024, maximum: 256 * 1024 * 1024, default: 16 * 1024 * 1024, description: 'Kernel capture buffer per interface (bytes)' }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    otlp: Type.Object(
+      {
+        enabled: Flag(true, 'Local OTLP/HTTP receiver for AI tools\' OpenTelemetry exports (loopback only)'),
+        port: Type.Integer({ minimum: 1, maximum: 65535, default: 4318, description: 'Port of the OTLP receiver on 127.0.0.1' }),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -5,6 +5,7 @@ export interface SchemaNode {
   type?: string;
   properties?: Record<string, SchemaNode>;
   enum?: unknown[];
+  items?: SchemaNode;
 }
 
 export interface ShapeIssue {
@@ -55,6 +56,11 @@ export function coerce(value: PlainValue, schema: SchemaNode): PlainValue {
       out[k] = sub ? coerce(v, sub) : v;
     }
     return out;
+  }
+  // Lists from text sources (environment, registry): comma-separated, each item converted like a scalar.
+  if (schema.type === 'array' && schema.items && typeof value === 'string') {
+    const items = schema.items;
+    return value.split(',').map((v) => v.trim()).filter((v) => v !== '').map((v) => coerce(v, items));
   }
   if ((schema.type === 'integer' || schema.type === 'number') && typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value)) {
     return Number(value);

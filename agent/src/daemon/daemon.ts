@@ -19,6 +19,7 @@ import { CollectorClient } from '../transport/http.js';
 import { Outbox } from '../transport/outbox.js';
 import { Watchdog, sampleSelf, type ResourceSample } from '../watchdog/watchdog.js';
 import { Logger } from './log.js';
+import { OTEL_EXPORT_GRACE_MS } from './otlp-adapter.js';
 import { CumulativeHealth, defaultSensors, type DaemonSensor, type IntervalName, type SensorContext } from './sensors.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -34,6 +35,8 @@ export interface DaemonTiming {
   idlePollMs?: number;
   backoffBaseMs?: number;
   backoffCapMs?: number;
+  /** How long after a window closed usage is aggregated (default OTEL_EXPORT_GRACE_MS). */
+  usageGraceMs?: number;
 }
 
 export interface DaemonOptions {
@@ -61,6 +64,8 @@ interface Scheduled {
   health: CumulativeHealth;
   timer: NodeJS.Timeout | null;
   lastRunAt: string | null;
+  /** Long-lived sensors: the restartKey they were started with (null: not running). */
+  startedWith: string | null;
 }
 
 const emptyDelivery = (): DeliveryStatus => ({
@@ -128,6 +133,7 @@ export class Daemon {
       health: new CumulativeHealth(sensor.name, sensor.enabled(this.config), sensor.enabled(this.config) ? null : 'disabled by configuration'),
       timer: null,
       lastRunAt: null,
+      startedWith: null,
     }));
   }
 
@@ -169,6 +175,7 @@ export class Daemon {
     });
     for (const issue of formatIssues(this.configIssuesRaw())) this.log.warn('configuration issue', { issue });
     this.lastHeartbeat = { at: Date.now(), cpuMicros: sampleSelf().cpuMicros };
+    for (const s of this.scheduled) await this.startLongLived(s);
     this.scheduleAll(true);
     this.scheduleWindow();
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.timing.heartbeatMs ?? c.intervals.heartbeat * 1000);
@@ -192,6 +199,9 @@ export class Daemon {
       s.timer = null;
       const enabled = s.sensor.enabled(this.config);
       s.health.setEnabled(enabled, enabled ? null : 'disabled by configuration');
+      // A long-lived sensor that runs says itself whether it works (capture permission, port in use).
+      const own = enabled && s.startedWith !== null ? s.sensor.cumulativeHealth?.() : null;
+      if (own) s.health.add(own, true);
       if (!enabled) continue;
       const delay = first ? (this.timing.firstRunMs ?? Math.floor(Math.random() * 5000)) : this.nextDelay(s.sensor);
       this.scheduleSensor(s, delay);
@@ -221,8 +231,58 @@ export class Daemon {
       platform: this.platform,
       privacy: this.privacy,
       config: this.config,
+      windowMs: this.windowMs(),
+      intervalMs: (name) => this.intervalMs(name),
+      usageGraceMs: this.timing.usageGraceMs ?? OTEL_EXPORT_GRACE_MS,
       homes: () => (homes ??= this.options.homes ? Promise.resolve(this.options.homes) : discoverHomes({ platform: this.platform })),
     };
+  }
+
+  // ---- long-lived sensors (live capture, OTLP receiver) -----------------------------------------
+
+  /** Starts a sensor's long-lived part when it is enabled and has one; never throws. */
+  private async startLongLived(s: Scheduled): Promise<void> {
+    if (!s.sensor.start || s.startedWith !== null || this.stopping || !s.sensor.enabled(this.config)) return;
+    try {
+      await s.sensor.start(this.sensorContext());
+      s.startedWith = s.sensor.restartKey?.(this.config) ?? '';
+    } catch (err) {
+      s.health.setEnabled(false, `could not start: ${(err as Error).message}`.slice(0, 256));
+      this.log.warn('sensor could not start', { sensor: s.sensor.name, error: (err as Error).message.slice(0, 300) });
+      return;
+    }
+    const own = s.sensor.cumulativeHealth?.();
+    if (own) s.health.add(own, true);
+    if (own && !own.enabled) this.log.warn('sensor disabled', { sensor: s.sensor.name, reason: own.disabled_reason });
+    else this.log.info('sensor started', { sensor: s.sensor.name });
+  }
+
+  /** Stops a sensor's long-lived part and spools what it still held. */
+  private async stopLongLived(s: Scheduled): Promise<void> {
+    if (!s.sensor.stop || s.startedWith === null) return;
+    s.startedWith = null;
+    try {
+      const out = await s.sensor.stop(this.sensorContext());
+      if (out.detections) this.aggregator.add(out.detections);
+      if (out.events && out.events.length > 0) await this.append(out.events);
+      if (out.committed) await out.committed();
+    } catch (err) {
+      this.log.warn('sensor stop failed', { sensor: s.sensor.name, error: (err as Error).message.slice(0, 300) });
+    }
+  }
+
+  /** After a reload or a watchdog restart: stop what was switched off or changed, start what is on. */
+  private async restartLongLived(force: boolean): Promise<void> {
+    for (const s of this.scheduled) {
+      if (!s.sensor.start) continue;
+      const on = s.sensor.enabled(this.config);
+      const key = on ? (s.sensor.restartKey?.(this.config) ?? '') : null;
+      if (s.startedWith !== null && (force || !on || key !== s.startedWith)) {
+        this.log.info('restarting sensor', { sensor: s.sensor.name, reason: force ? 'watchdog' : on ? 'settings changed' : 'disabled' });
+        await this.stopLongLived(s);
+      }
+      if (on) await this.startLongLived(s);
+    }
   }
 
   /** Runs one sensor; a failure is counted in its health and never reaches the daemon. */
@@ -360,6 +420,8 @@ export class Daemon {
     } else if (action === 'restart-sensors') {
       this.log.warn('still over resource limits: restarting sensors', { reason: h.last_reason });
       for (const s of this.scheduled) s.sensor.reset?.();
+      // Long-lived parts (capture, receiver) restart in the sensor queue, between runs.
+      this.sensorQueue = this.sensorQueue.then(() => this.restartLongLived(true)).then(() => this.markStatus());
       this.scheduleAll(false);
     } else {
       this.throttled = false;
@@ -583,6 +645,7 @@ export class Daemon {
     this.aggregator = new WindowAggregator(this.windowMs(), this.privacy);
     this.scheduleWindow();
     this.watchdog.setLimits(this.watchdogLimits());
+    await (this.sensorQueue = this.sensorQueue.then(() => this.restartLongLived(false)));
     const transportChanged = ['collector_url', 'enrollment_secret', 'ca_file', 'client_cert_file', 'client_key_file'].some(
       (k) => prev[k as keyof AgentConfig] !== next[k as keyof AgentConfig],
     );
@@ -613,6 +676,8 @@ export class Daemon {
     if (this.windowTimer) clearTimeout(this.windowTimer);
     for (const s of this.scheduled) if (s.timer) clearTimeout(s.timer);
     await Promise.race([this.sensorQueue, new Promise((r) => setTimeout(r, Math.min(5000, deadlineMs)).unref())]);
+    // Capture and receiver stop first: what they still held joins the last window.
+    for (const s of this.scheduled) await this.stopLongLived(s);
     await this.flushWindow().catch(() => undefined);
     this.draining = true;
     await this.heartbeat();

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import type { Event, SensorHealth } from '@aiscout/protocol';
 import type { Privacy } from '../aggregate/privacy.js';
 import type { AgentConfig } from '../config/index.js';
@@ -9,11 +8,11 @@ import { SensorHealthCounter } from '../sensors/health.js';
 import { ideExtensions } from '../sensors/ide-extensions.js';
 import { processes } from '../sensors/processes.js';
 import type { Platform, SensorObservation, UserHome } from '../sensors/types.js';
-import { UsageLogReader } from '../sensors/usage-logs.js';
-import { aggregateUsage } from '../usage/aggregate.js';
 import { mcpExtensionFields } from '../mcp/event-fields.js';
 import { mcpServers } from '../sensors/mcp-servers.js';
 import { LIMITS, validateEvent, type ExtensionEvent } from '@aiscout/protocol';
+import { NetworkDaemonSensor } from './network-sensor-adapter.js';
+import { OtlpSensor, UsagePipeline } from './otlp-adapter.js';
 
 export type IntervalName = keyof AgentConfig['intervals'];
 
@@ -23,6 +22,12 @@ export interface SensorContext {
   homes: () => Promise<UserHome[]>;
   privacy: Privacy;
   config: AgentConfig;
+  /** The aggregation window in force (config.window_seconds, or a test's override). */
+  windowMs: number;
+  /** A sensor interval in force (config.intervals, or a test's override). */
+  intervalMs: (name: IntervalName) => number;
+  /** How long after a window closed its usage is aggregated (the OTel export interval, plus slack). */
+  usageGraceMs: number;
 }
 
 /** What one run of a sensor produced. */
@@ -48,6 +53,15 @@ export interface DaemonSensor {
   reset?(): void;
   /** Sensors that keep their own cumulative counters report them here instead of per run. */
   cumulativeHealth?(): SensorHealth | null;
+  /**
+   * Long-lived part (a live capture, a listening server): started with the daemon (or when a reload
+   * enables the sensor), never throws — a failure is the sensor's health (disabled with the reason).
+   */
+  start?(ctx: SensorContext): Promise<void>;
+  /** Stops the long-lived part (drain, reload, watchdog restart); returns what it still held. */
+  stop?(ctx: SensorContext): Promise<SensorRun>;
+  /** The settings the long-lived part was started with: a reload that changes them restarts it. */
+  restartKey?(config: AgentConfig): string;
 }
 
 async function detect(ctx: SensorContext, stream: AsyncGenerator<SensorObservation>): Promise<SensorRun> {
@@ -80,35 +94,33 @@ const browserExtensionSensor: DaemonSensor = {
   run: async (ctx, health) => detect(ctx, browserExtensions({ homes: await ctx.homes(), platform: ctx.platform, health })),
 };
 
-/** Usage logs: token counts read incrementally; offsets are saved only after the events are spooled. */
+/**
+ * Usage logs: token counts read incrementally. Records wait in the shared usage pipeline until their
+ * window closed plus the OTel export grace, so a session the OTLP receiver also reports is counted
+ * once (OTel wins); offsets are saved only after the events are spooled.
+ */
 class UsageLogSensor implements DaemonSensor {
   readonly name = 'usage-logs';
   readonly interval = 'usage_logs' as const;
   readonly heavy = false;
-  private reader: UsageLogReader | null = null;
-  private counter = new SensorHealthCounter('usage-logs');
+
+  constructor(private readonly pipeline: UsagePipeline) {}
 
   enabled(c: AgentConfig): boolean {
     return c.sensors.usage_logs;
   }
 
-  reset(): void {
-    this.reader = null;
-  }
-
   cumulativeHealth(): SensorHealth {
-    return this.counter.snapshot();
+    // One counter for the reader's whole life: it counts across runs (and across watchdog restarts).
+    return this.pipeline.logHealth.snapshot();
   }
 
   async run(ctx: SensorContext): Promise<SensorRun> {
-    // One counter for the reader's whole life: it counts across runs (and across watchdog restarts).
-    this.reader ??= await UsageLogReader.open({ stateFile: path.join(ctx.config.state_dir, 'usage-logs-state.json'), health: this.counter });
-    const reader = this.reader;
+    const reader = await this.pipeline.open(ctx.config.state_dir);
     const records = [];
     for await (const r of reader.scan({ homes: await ctx.homes() })) records.push(r);
-    const sessionKey = ctx.config.privacy.pseudonym_key ?? undefined;
-    const events: Event[] = aggregateUsage(records, ctx.config.window_seconds, { sessionKey }).map((u) => ({ ...u, id: randomUUID(), user: ctx.privacy.user(u.user) }));
-    return { events, committed: () => reader.save() };
+    this.pipeline.add(records);
+    return this.pipeline.closedWindows(ctx);
   }
 }
 
@@ -154,13 +166,13 @@ const mcpServerSensor: DaemonSensor = {
 };
 
 /**
- * Every sensor the daemon runs, in run order.
- * TODO(network): the network sensor (network/network-sensor.ts: a long-running capture generator)
- * is being finished by other work; wire it here once its observation → NetworkEvent mapping and
- * its flush per intervals.network are settled. Until then it is not scheduled and not reported.
+ * Every sensor the daemon runs, in run order. The usage-log sensor and the OTLP receiver share one
+ * usage pipeline (one dedup, one pending buffer); the network sensor and the OTLP receiver are
+ * long-lived (started with the daemon, see DaemonSensor.start).
  */
 export function defaultSensors(): DaemonSensor[] {
-  return [processSensor, ideExtensionSensor, browserExtensionSensor, mcpServerSensor, new UsageLogSensor()];
+  const usage = new UsagePipeline();
+  return [processSensor, ideExtensionSensor, browserExtensionSensor, mcpServerSensor, new UsageLogSensor(usage), new OtlpSensor(usage), new NetworkDaemonSensor()];
 }
 
 /** Cumulative health of one sensor across runs, in the wire shape. */

@@ -23,6 +23,8 @@ export interface DecoderOptions {
   limits?: Partial<ReassemblyLimits>;
   /** QUIC Initial SNI (quic.ts): long-header UDP datagrams go through this reassembly when given. */
   quic?: QuicReassembly;
+  /** Resolver ports whose UDP/TCP payloads are parsed as DNS (default [DNS_PORT]). */
+  dnsPorts?: number[];
 }
 
 export interface DecoderStats {
@@ -46,8 +48,10 @@ export class NetworkDecoder {
   private readonly onFinding: (finding: NetworkFinding) => void;
   private readonly onUdp: ((packet: PacketView) => void) | undefined;
   private readonly quic: QuicReassembly | undefined;
+  private readonly dnsPorts: ReadonlySet<number>;
 
   constructor(options: DecoderOptions) {
+    this.dnsPorts = new Set(options.dnsPorts ?? [DNS_PORT]);
     this.onFinding = options.onFinding;
     this.onUdp = options.onUdp;
     this.quic = options.quic;
@@ -67,7 +71,7 @@ export class NetworkDecoder {
     this.stats.decode[DECODE_RESULTS[result] as DecodeResult]++;
     if (result !== DECODE_OK) return;
     if (v.proto === PROTO_UDP) {
-      if (v.sport === DNS_PORT || v.dport === DNS_PORT) this.dnsMessage(v.data, v.payloadAt, v.payloadLength);
+      if (this.dnsPorts.has(v.sport) || this.dnsPorts.has(v.dport)) this.dnsMessage(v.data, v.payloadAt, v.payloadLength);
       else if (this.quic !== undefined && v.payloadLength > 0 && ((v.data[v.payloadAt] as number) & 0x80) !== 0) this.quicDatagram(v, this.quic);
       else if (this.onUdp !== undefined) this.onUdp(v);
       return;
@@ -79,7 +83,7 @@ export class NetworkDecoder {
     const r = this.reassembly;
     r.tick(v.tsMicros);
     const flags = v.flags;
-    const dns = v.sport === DNS_PORT || v.dport === DNS_PORT;
+    const dns = this.dnsPorts.has(v.sport) || this.dnsPorts.has(v.dport);
     let s: TcpStream | null | undefined;
     if (flags & TCP_SYN) {
       // Track from the handshake so segments that arrive out of order still find their place.

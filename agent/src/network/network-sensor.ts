@@ -24,6 +24,8 @@ export interface NetworkSensorOptions {
   /** Interfaces to capture on; default: every up, non-loopback interface. */
   interfaces?: string[];
   ports?: FilterPorts;
+  /** Kernel capture buffer per interface (default LIVE_DEFAULTS.bufferBytes). */
+  bufferBytes?: number;
   /** Aggregation window. */
   windowMs?: number;
   /** How often the connection table is re-read (it is also re-read when an unknown connection shows up, at most this often). */
@@ -113,7 +115,10 @@ export class NetworkPipeline {
   private pending: Pending[] = [];
   private readonly maxPending = 100_000;
 
-  constructor(private readonly health: SensorHealthCounter) {
+  constructor(
+    private readonly health: SensorHealthCounter,
+    dnsPorts?: number[],
+  ) {
     this.flows = new TcpFlowTracker((f) => {
       const name = f.serverName ?? this.names.get(f.server);
       const source = f.serverName ? 'tls-sni' : name ? 'dns' : 'connection';
@@ -136,6 +141,7 @@ export class NetworkPipeline {
     this.decoder = new NetworkDecoder({
       onFinding: (finding) => this.finding(finding),
       quic: this.quic,
+      dnsPorts,
     });
   }
 
@@ -241,9 +247,9 @@ export async function* networkObservations(options: NetworkSensorOptions = {}): 
     health.disable(`bad network sensor configuration: ${(err as Error).message}`.slice(0, 256));
     return;
   }
-  const pipeline = new NetworkPipeline(health);
+  const pipeline = new NetworkPipeline(health, (options.ports ?? DEFAULT_PORTS).dns);
   const conns = new ConnTableCache(platform, options.connTableMs ?? 5_000, health);
-  const open = openLiveCapture({ filter, interfaces: options.interfaces, cap: options.cap }, (frame) => {
+  const open = openLiveCapture({ filter, interfaces: options.interfaces, bufferBytes: options.bufferBytes, cap: options.cap }, (frame) => {
     try {
       pipeline.feed(frame);
     } catch (err) {

@@ -8,6 +8,8 @@ const Status = Type.Object({ status: Type.String(), store: Type.Optional(Type.St
 export async function healthApi(app: FastifyInstance): Promise<void> {
   const ctx = app.collector;
   let migrated = false;
+  // The embedded engine runs one statement at a time: a scrape must not queue behind INSERTs every time.
+  let active: { n: number; at: number } | null = null;
 
   app.get('/healthz', { schema: { response: { 200: Status } } }, async () => ({ status: 'ok' }));
 
@@ -21,15 +23,15 @@ export async function healthApi(app: FastifyInstance): Promise<void> {
   });
 
   app.get('/metrics', { schema: { response: { 200: Type.String() } } }, async (_request, reply) => {
-    let active = '';
+    let activeText = '';
     try {
-      const n = await ctx.agents.activeCount(3600);
-      active = `# HELP aiscout_agents_active Agents that sent a batch in the last hour.\n# TYPE aiscout_agents_active gauge\naiscout_agents_active ${n}\n`;
+      if (!active || Date.now() - active.at > 30_000) active = { n: await ctx.agents.activeCount(3600), at: Date.now() };
+      activeText = `# HELP aiscout_agents_active Agents that sent a batch in the last hour.\n# TYPE aiscout_agents_active gauge\naiscout_agents_active ${active.n}\n`;
     } catch {
       // The store is down: the other metrics still matter, and say so through rejects.
     }
     const up = `# HELP aiscout_store_up 1 when the last store call succeeded.\n# TYPE aiscout_store_up gauge\naiscout_store_up ${ctx.store.healthy ? 1 : 0}\n`;
     reply.type('text/plain; version=0.0.4');
-    return ctx.metrics.render() + active + up;
+    return ctx.metrics.render() + activeText + up;
   });
 }
