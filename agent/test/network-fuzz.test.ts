@@ -9,23 +9,13 @@ import { parseDns } from '../src/network/dns.js';
 import type { RawFrame } from '../src/network/packet.js';
 import { clientHelloFromStream } from '../src/network/tls.js';
 import { captureBytes, readFrames, view } from './network-frames.js';
+import { prng } from '../../testing/prng.js';
 
 const SEED = Number(process.env.AISCOUT_FUZZ_SEED ?? 0x5eed);
 const FILES = ['dns-udp-tcp.pcap', 'tls-clients.pcap', 'tls-chromium-pq.pcap', 'sll2-dns-tls.pcap', 'sll-dns-tls.pcap', 'dns-udp-tcp.null.pcap', 'tls-clients.raw-ip.pcap'];
 const LINK_TYPES = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276, 147];
 const LIMITS = { perFlowBytes: 4096, totalBytes: 64 * 1024, maxFlows: 64, idleMicros: 5_000_000 };
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(rand: () => number, src: Uint8Array): Uint8Array {
   const int = (n: number) => Math.floor(rand() * n);

@@ -156,7 +156,7 @@ GROUP BY team, host ORDER BY team, bytes_sum DESC LIMIT 10 BY team`,
     ],
   },
   {
-    uid: 'aiscout-anomalies', file: 'anomalies.json', title: 'AI usage — Token volume anomalies', perUser: true,
+    uid: 'aiscout-anomalies', file: 'anomalies.json', title: 'AI usage — Token volume anomalies', perUser: true, time: 'now-7d',
     variables: ['datasource', 'team', 'tool', 'category', 'approval', 'user'],
     description: 'Each user\'s daily token volume against their own trailing baseline (view v_token_anomalies).',
     panels: [

@@ -24,3 +24,10 @@ export function context(names: string[], scenario: Scenario, days = 30, now = ne
   const from = new Date(Date.parse(`${now.toISOString().slice(0, 10)}T00:00:00Z`) - (days - 1) * 86400_000);
   return { from, to: now, intervalMs: 3_600_000, variables: variablesFor(names, scenario, overrides) };
 }
+
+/** Days covered by a board's default time range ('now-30d' → 30). */
+export function defaultDays(time: string | undefined): number {
+  const m = /^now-(\d+)d$/.exec(time ?? 'now-30d');
+  if (!m) throw new Error(`default time range ${time} is not now-<n>d`);
+  return Number(m[1]);
+}

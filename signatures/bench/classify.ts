@@ -5,20 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { compileCatalog, loadCatalog, type Observation } from '../src/index.js';
+import { prng as rng } from '../../testing/prng.js';
 
 const catalog = loadCatalog();
 const classifier = compileCatalog(catalog.tools, catalog.version);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 

@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { answerLine } from '../src/cli.js';
 import { compileCatalog, defaultClassifier, loadCatalog, type Observation } from '../src/index.js';
+import { prng as rng } from '../../testing/prng.js';
 
-/** Small seeded PRNG (mulberry32) so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = 20261122;
 const catalog = loadCatalog();

@@ -25,6 +25,9 @@ export const FLOW_LIMITS = {
   windowRows: 10_000,
 } as const;
 
+/** Bounds of a flow tracker (FLOW_LIMITS by default; tests use small ones). */
+export type FlowLimits = { readonly [K in keyof typeof FLOW_LIMITS]: number };
+
 /**
  * Estimated tokens from bytes. Constants and why:
  * - Upload: request bodies are JSON text, ~4 characters per token for English text and code
@@ -126,7 +129,7 @@ export class TcpFlowTracker {
 
   constructor(
     private readonly onClose: (flow: ClosedFlow & { ech: boolean }) => void,
-    private readonly limits: typeof FLOW_LIMITS = FLOW_LIMITS,
+    private readonly limits: FlowLimits = FLOW_LIMITS,
   ) {}
 
   get size(): number {

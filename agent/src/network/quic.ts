@@ -69,6 +69,9 @@ export const QUIC_LIMITS = {
   finished: 8192,
 } as const;
 
+/** Bounds of a QUIC reassembler (QUIC_LIMITS by default; tests use small ones). */
+export type QuicLimits = { readonly [K in keyof typeof QUIC_LIMITS]: number };
+
 export interface InitialKeys {
   key: Buffer;
   iv: Buffer;
@@ -161,7 +164,7 @@ export class QuicReassembly {
   private totalBytes = 0;
   readonly stats: QuicStats = { initials: 0, decryptFailures: 0, malformed: 0, dropped: 0, clientHellos: 0 };
 
-  constructor(readonly limits: typeof QUIC_LIMITS = QUIC_LIMITS) {}
+  constructor(readonly limits: QuicLimits = QUIC_LIMITS) {}
 
   get connectionCount(): number {
     return this.conns.size;
