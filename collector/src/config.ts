@@ -173,8 +173,8 @@ export function loadConfig(opts: { file?: string | null; env?: Env } = {}): Coll
       cluster: r.string(ch, 'cluster', 'clickhouse.cluster', null),
       timeoutMs: r.integer(ch, 'timeout_ms', 'clickhouse.timeout_ms', d.clickhouse.timeoutMs, 1, 600_000),
     },
-    retentionDays: r.integer(raw, 'retention_days', 'retention_days', d.retentionDays, 1, 36_500),
-    auditRetentionDays: r.integer(raw, 'audit_retention_days', 'audit_retention_days', d.auditRetentionDays, 400, 36_500),
+    retentionDays: r.integer(raw, 'retention_days', 'retention_days', d.retentionDays, 1, 10_950),
+    auditRetentionDays: r.integer(raw, 'audit_retention_days', 'audit_retention_days', d.auditRetentionDays, 400, 10_950),
     enrollmentSecrets: readSecrets(r, raw.enrollment_secrets),
     adminTokens: readTokens(r, raw.admin_tokens),
     policyFile: r.string(raw, 'policy_file', 'policy_file', null),
@@ -276,7 +276,7 @@ function applyEnv(c: CollectorConfig, env: Env, r: Reader, problems: string[]): 
   c.clickhouse.caFile = str('CLICKHOUSE_CA_FILE') ?? c.clickhouse.caFile;
   c.clickhouse.cluster = str('CLICKHOUSE_CLUSTER') ?? c.clickhouse.cluster;
   c.clickhouse.timeoutMs = int('AISCOUT_CLICKHOUSE_TIMEOUT_MS', 1, 600_000) ?? c.clickhouse.timeoutMs;
-  c.retentionDays = int('AISCOUT_RETENTION_DAYS', 1, 36_500) ?? c.retentionDays;
+  c.retentionDays = int('AISCOUT_RETENTION_DAYS', 1, 10_950) ?? c.retentionDays;
   c.policyFile = str('AISCOUT_POLICY_FILE') ?? c.policyFile;
   c.directoryFile = str('AISCOUT_DIRECTORY_FILE') ?? c.directoryFile;
   c.pseudonymKey = str('AISCOUT_PSEUDONYM_KEY') ?? c.pseudonymKey;

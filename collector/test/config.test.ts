@@ -63,6 +63,12 @@ describe('config', () => {
     expect(list.every((p) => !p.includes('short') && !p.includes('tiny'))).toBe(true);
   });
 
+  it('caps retention so the TTL stays inside ClickHouse DateTime (year 2106): a huge value is an error, not silent data loss', () => {
+    const file = join(dir.path, 'retention.yaml');
+    writeFileSync(file, 'retention_days: 30000\n');
+    expect(problems(() => loadConfig({ file, env: {} })).some((p) => p.includes('retention_days'))).toBe(true);
+  });
+
   it('names a missing or unparsable file', () => {
     expect(problems(() => loadConfig({ file: join(dir.path, 'nope.yaml'), env: {} }))[0]).toContain('file not found');
     const broken = join(dir.path, 'broken.yaml');
