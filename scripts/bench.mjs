@@ -12,7 +12,7 @@ const out = join(root, 'bench-results');
 mkdirSync(out, { recursive: true });
 const results = {};
 let failed = 0;
-for (const pkg of ['protocol', 'signatures', 'agent', 'collector']) {
+for (const pkg of ['protocol', 'signatures', 'agent', 'collector', 'dashboards']) {
   const dir = join(root, pkg, 'bench');
   if (!existsSync(dir)) continue;
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.startsWith('_')).sort()) {

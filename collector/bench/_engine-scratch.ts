@@ -8,11 +8,12 @@ import { migrate } from '../src/store/migrate.js';
 import { eventRow, eventTsv, EVENT_COLUMNS } from '../src/rows.js';
 import { simulatedEvents, seeded, TEAMS } from './_events.js';
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, inserts: { type: 'string', default: '15' }, schema: { type: 'string' }, settings: { type: 'string', default: '{}' } } });
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '20000' }, inserts: { type: 'string', default: '15' }, schema: { type: 'string' }, settings: { type: 'string', default: '{}' }, table: { type: 'string', default: 'events' }, pre: { type: 'string', default: '' } } });
 const ROWS = Number(values.rows), N = Number(values.inserts);
 const dir = mkdtempSync(join(tmpdir(), 'eng-'));
 const store = new Store({ embeddedPath: join(dir, 'ch'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 600_000 });
 await migrate(store, { schemaDir: values.schema, retentionDays: 400, auditRetentionDays: 400, collectorId: 'x' });
+for (const sql of values.pre!.split(';;').filter(Boolean)) await store.command(sql);
 const rand = seeded(42);
 const bodies: string[] = [];
 for (let i = 0; i < N + 2; i++) {
@@ -30,7 +31,7 @@ let cpu0 = process.cpuUsage();
 for (let i = 0; i < N + 2; i++) {
   const t0 = performance.now();
   // reuse the store's insertTsv via a dedup token
-  await store.insertTsv('events', EVENT_COLUMNS, bodies[i]!, `tok-${i}`);
+  await store.insertTsv(values.table!, EVENT_COLUMNS, bodies[i]!, process.env.NOTOKEN ? null : `tok-${i}`, undefined, extra as never);
   times.push(performance.now() - t0);
   if (i === 1) cpu0 = process.cpuUsage();
 }

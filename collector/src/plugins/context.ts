@@ -6,6 +6,8 @@ import type { CollectorConfig } from '../config.js';
 import { CollectorMetrics } from '../metrics.js';
 import { ReferenceData } from '../reference-data.js';
 import { migrate } from '../store/migrate.js';
+import { loadCatalog } from '@aiscout/signatures';
+import { syncCatalogTable } from '../catalog-sync.js';
 import { Store, StoreUnavailableError } from '../store/store.js';
 import type { PolicyOptions } from '../policy/index.js';
 
@@ -65,6 +67,9 @@ async function context(app: FastifyInstance, opts: ContextOptions): Promise<void
   const startup = async (): Promise<void> => {
     if (opts.migrate !== false) {
       await migrate(store, { retentionDays: config.retentionDays, auditRetentionDays: config.auditRetentionDays, collectorId: config.collectorId });
+      // Dashboards and reports join on the catalog (names, categories): keep the `tools` table current.
+      const catalog = loadCatalog();
+      await syncCatalogTable(store, catalog.tools, catalog.version);
     }
     const loaded = await reference.reload('system', '');
     if (!loaded.ok) throw new Error('policy or directory changed while starting; fix them and restart');
