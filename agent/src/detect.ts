@@ -37,22 +37,6 @@ export function signatureOs(platform: Platform): SignatureOs {
   return platform === 'win32' ? 'windows' : platform;
 }
 
-/**
- * The catalog names its matchers after its own fields (vscode_extension, cmdline...); events carry
- * the wire protocol's evidence names (vscode-extension, cmdline-marker...).
- */
-const WIRE_MATCHER: Record<string, string> = {
-  process: 'process-name',
-  cmdline: 'cmdline-marker',
-  vscode_extension: 'vscode-extension',
-  jetbrains_plugin: 'jetbrains-plugin',
-  browser_extension: 'browser-extension',
-};
-
-export function wireMatcher(matcher: string): string {
-  return WIRE_MATCHER[matcher] ?? matcher.replaceAll('_', '-');
-}
-
 function toObservation(obs: SensorObservation, os: SignatureOs): Observation {
   if (obs.type === 'process') return { type: 'process', name: obs.name, exe: obs.exe, cmdline: obs.cmdline, os };
   return { type: 'extension', ecosystem: obs.ecosystem, id: obs.id };
@@ -112,7 +96,7 @@ export class DetectionAggregator {
       category: verdict.category,
       confidence: verdict.confidence,
       candidates: [...verdict.candidates],
-      evidence: { matcher: wireMatcher(evidence.matcher), value: evidence.value },
+      evidence: { matcher: evidence.matcher, value: evidence.value },
       count: 1,
     });
   }

@@ -208,7 +208,7 @@ class CompiledCatalog implements Classifier {
     const unique = tools.length === 1;
     const topTied = hits.filter((h) => h.contains.length === top.contains.length && h.tool !== top.tool).length > 0;
     const confidence = unique ? CONFIDENCE.cmdline : topTied ? CONFIDENCE.cmdline / tools.length : CONFIDENCE.cmdline * OWNER_SHARE;
-    return this.describe(top.tool, candidates, round(confidence), 'cmdline', top.raw);
+    return this.describe(top.tool, candidates, round(confidence), 'cmdline-marker', top.raw);
   }
 
   private indexHosts(): void {
@@ -238,7 +238,7 @@ class CompiledCatalog implements Classifier {
           name: p.name,
           os: p.os ? new Set(p.os) : null,
           pathContains: p.path_contains ? p.path_contains.toLowerCase().replaceAll('\\', '/') : null,
-          single: this.result([{ tool: t, shared: false }], CONFIDENCE.process, 'process', p.name),
+          single: this.result([{ tool: t, shared: false }], CONFIDENCE.process, 'process-name', p.name),
         };
         const key = normaliseProcessName(p.name);
         const list = this.processes.get(key);
@@ -286,11 +286,11 @@ class CompiledCatalog implements Classifier {
     const fill = <K>(from: Map<K, Owner[]>, to: Map<K, Classification>, base: number, matcher: string, label: (k: K) => string): void => {
       for (const [key, owners] of from) to.set(key, this.result(owners, base, matcher, label(key)));
     };
-    fill(groups.vscode, this.vscode, CONFIDENCE.extension, 'vscode_extension', String);
-    fill(groups.jetbrains, this.jetbrains, CONFIDENCE.extension, 'jetbrains_plugin', String);
-    fill(groups.chrome, this.chrome, CONFIDENCE.extension, 'browser_extension', String);
-    fill(groups.edge, this.edge, CONFIDENCE.extension, 'browser_extension', String);
-    fill(groups.firefox, this.firefox, CONFIDENCE.extension, 'browser_extension', String);
+    fill(groups.vscode, this.vscode, CONFIDENCE.extension, 'vscode-extension', String);
+    fill(groups.jetbrains, this.jetbrains, CONFIDENCE.extension, 'jetbrains-plugin', String);
+    fill(groups.chrome, this.chrome, CONFIDENCE.extension, 'browser-extension', String);
+    fill(groups.edge, this.edge, CONFIDENCE.extension, 'browser-extension', String);
+    fill(groups.firefox, this.firefox, CONFIDENCE.extension, 'browser-extension', String);
     fill(groups.tcp, this.tcp, CONFIDENCE.port, 'port', (p) => `tcp/${p}`);
     fill(groups.udp, this.udp, CONFIDENCE.port, 'port', (p) => `udp/${p}`);
   }

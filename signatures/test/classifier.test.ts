@@ -129,7 +129,7 @@ describe('process matching', () => {
   const p = (name: string, extra: Partial<{ exe: string; cmdline: string; os: 'linux' | 'darwin' | 'windows' }> = {}) => c.classify({ type: 'process', name, ...extra });
 
   it('matches names and executable base names case-insensitively, with or without .exe', () => {
-    expect(p('aitool')).toMatchObject({ tool: 'cli-tool', confidence: 0.95, evidence: { matcher: 'process', value: 'aitool' } });
+    expect(p('aitool')).toMatchObject({ tool: 'cli-tool', confidence: 0.95, evidence: { matcher: 'process-name', value: 'aitool' } });
     expect(p('AITOOL.EXE').tool).toBe('cli-tool');
     expect(p('something', { exe: 'C:\\Program Files\\AI\\AiTool.exe' }).tool).toBe('cli-tool');
     expect(p('something', { exe: '/usr/local/bin/aitool' }).tool).toBe('cli-tool');
@@ -150,7 +150,7 @@ describe('process matching', () => {
 
   it('applies command-line markers only inside their interpreter family', () => {
     const cmd = 'node /usr/lib/node_modules/@vendor/ai-cli/cli.js';
-    expect(p('node', { cmdline: cmd })).toMatchObject({ tool: 'cli-tool', confidence: 0.9, evidence: { matcher: 'cmdline' } });
+    expect(p('node', { cmdline: cmd })).toMatchObject({ tool: 'cli-tool', confidence: 0.9, evidence: { matcher: 'cmdline-marker' } });
     expect(p('node.exe', { cmdline: 'node.exe C:\\npm\\node_modules\\@vendor\\ai-cli\\cli.js' }).tool).toBe('cli-tool');
     expect(p('nodejs', { cmdline: cmd }).tool).toBe('cli-tool');
     expect(p('x', { exe: '/usr/bin/node', cmdline: cmd }).tool).toBe('cli-tool');
