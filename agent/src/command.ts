@@ -6,19 +6,23 @@ import type { ObservationClassifier } from './detect.js';
 import { formatJsonLines, formatTable } from './format.js';
 import { runPcap } from './network/pcap-command.js';
 import { runAgentCommand, type AgentCommand } from './daemon/commands.js';
-import { scanOnce } from './scan.js';
+import { isSensorName, scanOnce, SENSOR_NAMES, type SensorName } from './scan.js';
 import type { UserHome } from './sensors/types.js';
 
-export const USAGE = `Usage: aiscout-agent scan --once [--json] [--home DIR ...]
+export const USAGE = `Usage: aiscout-agent scan --once [--json] [--home DIR ...] [--sensors LIST]
        aiscout-agent pcap [--ai-only] [--stats] FILE [FILE ...]
        aiscout-agent run | enroll | status [--json] [--state-dir DIR]
 
 Runs the agent's sensors once on this machine and prints the AI tools found.
 
-  scan --once      scan processes, IDE extensions and browser extensions once, then exit
-  --json           print JSON lines (one per detection, one per sensor, a summary) instead of a table
+  scan --once      scan processes, IDE and browser extensions, AI tools' usage logs (token counts)
+                   and MCP server configs once, then exit; usage logs are read from their start and
+                   no read position is saved
+  --json           print JSON lines (one per detection, usage row, MCP server, agent setting and
+                   sensor, then a summary) instead of tables
   --home DIR       scan this home folder instead of the user homes found on the machine
                    (repeatable; the folder's name is the user the findings are attributed to)
+  --sensors LIST   comma-separated sensors to run (default all): ${SENSOR_NAMES.join(', ')}
   -h, --help       show this help
 
   run              the agent daemon in the foreground: sensors on their intervals, spool, delivery to
@@ -49,7 +53,7 @@ class UsageError extends Error {}
 
 type Parsed =
   | { help: true }
-  | { help: false; command: 'scan'; json: boolean; homes: UserHome[] | undefined }
+  | { help: false; command: 'scan'; json: boolean; homes: UserHome[] | undefined; sensors: SensorName[] | undefined }
   | { help: false; command: 'pcap'; files: string[]; aiOnly: boolean; stats: boolean }
   | { help: false; command: 'agent'; agent: AgentCommand };
 
@@ -68,6 +72,7 @@ function parse(argv: string[]): Parsed {
         'ai-only': { type: 'boolean' },
         stats: { type: 'boolean' },
         'state-dir': { type: 'string' },
+        sensors: { type: 'string' },
       },
     });
   } catch (err) {
@@ -77,7 +82,7 @@ function parse(argv: string[]): Parsed {
   if (values.help) return { help: true };
   if (positionals.length === 0) throw new UsageError('missing command: scan or pcap');
   if (positionals[0] === 'pcap') {
-    for (const other of ['once', 'json', 'home', 'state-dir'] as const) {
+    for (const other of ['once', 'json', 'home', 'state-dir', 'sensors'] as const) {
       if (values[other] !== undefined) throw new UsageError(`pcap does not take --${other}`);
     }
     if (positionals.length < 2) throw new UsageError('pcap needs at least one capture file');
@@ -88,6 +93,7 @@ function parse(argv: string[]): Parsed {
   if (verb === 'run' || verb === 'enroll' || verb === 'status') {
     if (positionals.length > 1) throw new UsageError(`${verb} takes no arguments`);
     if (values.once !== undefined || values.home !== undefined) throw new UsageError(`${verb} does not take --once or --home`);
+    if (values.sensors !== undefined) throw new UsageError('--sensors is a scan option');
     if (verb !== 'status' && (values.json !== undefined || values['state-dir'] !== undefined)) throw new UsageError(`${verb} does not take --json or --state-dir`);
     const stateDir = values['state-dir'] === undefined ? undefined : path.resolve(values['state-dir']);
     return { help: false, command: 'agent', agent: { verb, json: values.json ?? false, stateDir } };
@@ -106,7 +112,17 @@ function parse(argv: string[]): Parsed {
     if (!isDir) throw new UsageError(`--home ${dir}: not a directory`);
     return { user: path.basename(abs), dir: abs };
   });
-  return { help: false, command: 'scan', json: values.json ?? false, homes };
+  const sensors = values.sensors === undefined ? undefined : parseSensors(values.sensors);
+  return { help: false, command: 'scan', json: values.json ?? false, homes, sensors };
+}
+
+/** `--sensors a,b,c`: known names only, at least one. */
+function parseSensors(list: string): SensorName[] {
+  const names = list.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  if (names.length === 0) throw new UsageError(`--sensors needs at least one of: ${SENSOR_NAMES.join(', ')}`);
+  const unknown = names.filter((n) => !isSensorName(n));
+  if (unknown.length > 0) throw new UsageError(`--sensors: unknown sensor ${unknown.join(', ')} (known: ${SENSOR_NAMES.join(', ')})`);
+  return [...new Set(names.filter(isSensorName))];
 }
 
 /** The agent command line; returns the exit status instead of exiting, so tests can call it. */
@@ -127,7 +143,7 @@ export async function main(argv: string[], io: CommandIo): Promise<number> {
   if (args.command === 'pcap') {
     return runPcap(args.files, io, { classifier: io.classifier ?? defaultClassifier(), aiOnly: args.aiOnly, stats: args.stats });
   }
-  const result = await scanOnce({ classifier: io.classifier ?? defaultClassifier(), homes: args.homes });
+  const result = await scanOnce({ classifier: io.classifier ?? defaultClassifier(), homes: args.homes, sensors: args.sensors });
   io.stdout(args.json ? formatJsonLines(result) : formatTable(result));
   return 0;
 }

@@ -16,7 +16,45 @@ export function healthLine(h: SensorHealth): string {
   return `  ${h.name.padEnd(20)} ${state}, ${parts.join(', ')}`;
 }
 
-/** The human-readable scan report: detections table, summary line, sensor health. */
+const ran = (result: ScanResult, name: string) => result.sensors.some((s) => s.name === name);
+
+/** ISO time to the second: the table's "last seen". */
+const shortTime = (iso: string) => iso.replace(/\.\d{3}Z$/, 'Z');
+
+function usageSection(result: ScanResult): string[] {
+  if (result.usage.length === 0) return ['Token usage from local logs: none found', ''];
+  const rows = [['TOOL', 'USER', 'MODEL', 'IN', 'OUT', 'CACHE-READ', 'CACHE-WRITE', 'REQUESTS', 'QUALITY', 'LAST-SEEN']];
+  for (const u of result.usage) {
+    rows.push([
+      u.tool,
+      u.user,
+      u.model ?? '-',
+      String(u.tokens_in),
+      String(u.tokens_out),
+      String(u.tokens_cache_read),
+      String(u.tokens_cache_write),
+      String(u.requests),
+      u.quality,
+      shortTime(u.last_seen),
+    ]);
+  }
+  return ['Token usage from local logs:', ...table(rows), ''];
+}
+
+function mcpSection(result: ScanResult): string[] {
+  if (result.mcp_servers.length + result.agent_settings.length === 0) return ['MCP servers and agent settings: none found', ''];
+  const rows = [['TOOL', 'USER', 'SERVER', 'TRANSPORT', 'TARGET', 'FLAGS', 'LOCATION']];
+  for (const s of result.mcp_servers) {
+    const name = s.enabled ? s.name : `${s.name} (disabled)`;
+    rows.push([s.tool, s.user, name, s.transport ?? '-', s.target ?? '-', s.flags.join(',') || '-', s.location]);
+  }
+  for (const s of result.agent_settings) {
+    rows.push([s.tool, s.user, `setting:${s.setting}`, '-', '-', s.flags.join(',') || '-', s.location]);
+  }
+  return ['MCP servers and agent settings:', ...table(rows), ''];
+}
+
+/** The human-readable scan report: detections, usage and MCP tables, summary line, sensor health. */
 export function formatTable(result: ScanResult): string {
   const lines: string[] = [];
   if (result.detections.length > 0) {
@@ -26,23 +64,46 @@ export function formatTable(result: ScanResult): string {
     }
     lines.push(...table(rows), '');
   }
+  if (ran(result, 'usage-logs')) lines.push(...usageSection(result));
+  if (ran(result, 'mcp-servers')) lines.push(...mcpSection(result));
   const tools = new Set(result.detections.map((d) => d.tool)).size;
-  lines.push(
+  // The first part is unchanged from the three-sensor scan; the new sensors add theirs only when they ran.
+  const parts = [
     `${result.detections.length} detections of ${tools} tools from ${result.observations} observations ` +
-      `(${result.unmatched} not AI, dropped) in ${result.homes} homes; catalog ${result.catalog_version}; ${result.duration_ms} ms`,
-  );
+      `(${result.unmatched} not AI, dropped) in ${result.homes} homes`,
+    `catalog ${result.catalog_version}`,
+  ];
+  if (ran(result, 'usage-logs')) {
+    const requests = result.usage.reduce((sum, u) => sum + u.requests, 0);
+    parts.push(`usage-logs: ${result.usage.length} usage rows, ${requests} requests`);
+  }
+  if (ran(result, 'mcp-servers')) {
+    parts.push(`mcp-servers: ${result.mcp_servers.length} MCP servers, ${result.agent_settings.length} agent settings`);
+  }
+  parts.push(`${result.duration_ms} ms`);
+  lines.push(parts.join('; '));
   lines.push('sensors:', ...result.sensors.map(healthLine));
   return lines.join('\n') + '\n';
 }
 
-/** JSON lines: one per detection, one per sensor, then a summary. */
+/**
+ * JSON lines: one per detection, per usage row, per MCP server, per agent setting, one per sensor,
+ * then a summary. Each line's `type` says what it is (detection, usage, mcp-server, agent-setting,
+ * sensor, summary).
+ */
 export function formatJsonLines(result: ScanResult): string {
   const lines = [
     ...result.detections.map((d) => ({ type: 'detection', ...d })),
+    ...result.usage.map((u) => ({ type: 'usage', ...u })),
+    ...result.mcp_servers.map((s) => ({ type: 'mcp-server', ...s })),
+    ...result.agent_settings.map((s) => ({ type: 'agent-setting', ...s })),
     ...result.sensors.map((s) => ({ type: 'sensor', ...s })),
     {
       type: 'summary',
       detections: result.detections.length,
+      usage: result.usage.length,
+      mcp_servers: result.mcp_servers.length,
+      agent_settings: result.agent_settings.length,
       observations: result.observations,
       unmatched: result.unmatched,
       homes: result.homes,

@@ -71,7 +71,8 @@ describe('aiscout-agent scan --once', () => {
     });
     expect(fromHome).toEqual(AI_HOME_EXPECTED);
     expect(detections.some((d) => d.tool === 'claude-code' && d.kind === 'process' && d.user === os.userInfo().username)).toBe(true);
-    expect(lines.filter((l) => l.type === 'sensor').map((l) => l.name)).toEqual(['processes', 'ide-extensions', 'browser-extensions']);
+    // The default scan now runs all five sensors (usage-logs and mcp-servers were added).
+    expect(lines.filter((l) => l.type === 'sensor').map((l) => l.name)).toEqual(['processes', 'ide-extensions', 'browser-extensions', 'usage-logs', 'mcp-servers']);
     expect(lines.at(-1)).toMatchObject({ type: 'summary', detections: detections.length, homes: 1 });
   });
 
