@@ -4,7 +4,7 @@
  * a fixed time. Prints one JSON object: events/s acknowledged and stored, ack latency p50/p99,
  * collector RSS, and the rows counted in ClickHouse at the end (must equal the events acked).
  *
- *   node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--seed 42]
+ *   node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--rate 0] [--seed 42]
  */
 import { fork } from 'node:child_process';
 import http from 'node:http';
@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import {
   AGENT_ID_HEADER, PROTOCOL_VERSION, SIGNATURE_HEADER, generateAgentKeyPair, privateKeyFromBase64, signBody, uuidv7,
-  type Event, type HostFacts,
+  type HostFacts,
 } from '@aiscout/protocol';
+import { seeded, simulatedEvents, TEAMS } from './_events.js';
 
 const { values } = parseArgs({
   options: {
@@ -26,55 +27,40 @@ const { values } = parseArgs({
     events: { type: 'string', default: '1000' },
     seed: { type: 'string', default: '42' },
     rate: { type: 'string', default: '0' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  process.stdout.write(
+    'node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--rate 0] [--seed 42]\n' +
+      '  --rate: offered events/s over all agents (0: each agent sends its next batch as soon as the last is acked)\n' +
+      '  env BENCH_NODE_FLAGS: extra Node flags for the collector process (e.g. --max-semi-space-size=64); BENCH_CPU_PROF=dir: CPU profile\n',
+  );
+  process.exit(0);
+}
 const AGENTS = Number(values.agents);
 const SECONDS = Number(values.seconds);
 const EVENTS = Number(values.events);
 /** Offered load in events/s over all agents (0: each agent sends its next batch as soon as the last is acked). */
 const RATE = Number(values.rate);
 const interval = RATE > 0 ? (AGENTS * EVENTS * 1000) / RATE : 0;
-let seed = Number(values.seed);
-/** Deterministic choices (users, tools), so runs are comparable. */
-function rand(n: number): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed % n;
-}
-
-const TOOLS = ['claude-code', 'github-copilot', 'cursor', 'openai-api', 'anthropic-api', 'ollama', 'chatgpt', 'gemini-cli'];
-const TEAMS = ['platform', 'data', 'mobile', 'web', 'security', 'finance'];
-
-function events(n: number, users: string[]): Event[] {
-  const end = new Date(Date.now() - 60_000);
-  const window = { window_start: new Date(end.getTime() - 300_000).toISOString(), window_end: end.toISOString() };
-  const out: Event[] = [];
-  for (let i = 0; i < n; i++) {
-    const tool = TOOLS[rand(TOOLS.length)]!;
-    const base = { id: uuidv7(), ...window, user: users[rand(users.length)]!, count: 1 + rand(20), confidence: 0.9, candidates: [tool] };
-    const k = rand(10);
-    if (k < 4) {
-      out.push({ kind: 'network', tool, ...base, evidence: { matcher: 'host', value: `api.${tool}.example` }, server_name: `api.${tool}.example`,
-        name_source: 'tls-sni', transport: 'tcp', dst_port: 443, process_exe: '/usr/bin/node', bytes_up: rand(100_000), bytes_down: rand(400_000),
-        connections: 1 + rand(5), est_tokens_in: rand(20_000), est_tokens_out: rand(60_000), ech: false });
-    } else if (k < 7) {
-      out.push({ kind: 'usage', tool, ...base, evidence: { matcher: 'usage-log', value: `${tool}-log` }, model: 'model-x', tokens_in: rand(5000),
-        tokens_out: rand(3000), tokens_cache_read: rand(50_000), tokens_cache_write: rand(5000), requests: 1 + rand(30), source: 'log',
-        quality: 'exact', session_hash: randomBytes(6).toString('hex') });
-    } else if (k < 9) {
-      out.push({ kind: 'process', tool, ...base, evidence: { matcher: 'process-name', value: tool }, exe: `/usr/local/bin/${tool}`,
-        process_name: tool, version: '1.2.3' });
-    } else {
-      out.push({ kind: 'extension', tool, ...base, evidence: { matcher: 'vscode-extension', value: `${tool}.ext` }, ecosystem: 'vscode',
-        item_kind: 'ide-extension', extension_id: `${tool}.ext`, version: '1.0.0', location: '.vscode/extensions', flags: [] });
-    }
-  }
-  return out;
-}
+const rand = seeded(Number(values.seed));
 
 function rssBytes(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds (user + system) of a process, or of one of its threads (the main thread's id is the pid). */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
   }
@@ -89,7 +75,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'aiscout-bench-'));
 const secret = randomBytes(24).toString('base64url');
 const token = randomBytes(32).toString('base64url');
 const child = fork(new URL('./_collector-child.ts', import.meta.url).pathname, [dataDir, secret, token], {
-  execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const port = await new Promise<number>((resolve, reject) => {
@@ -122,7 +108,7 @@ for (let a = 0; a < AGENTS; a++) {
   const users = [`user${a}`, `user${a}-alt`, `svc-${a % 7}`];
   const bodies: SimAgent['bodies'] = [];
   for (let s = 1; s <= batchesPerAgent; s++) {
-    const batch = { protocol_version: PROTOCOL_VERSION, batch_id: uuidv7(), agent_id, seq: s, sent_at: new Date().toISOString(), agent_version: '0.1.0', catalog_version: 'bench', host, events: events(EVENTS, users) };
+    const batch = { protocol_version: PROTOCOL_VERSION, batch_id: uuidv7(), agent_id, seq: s, sent_at: new Date().toISOString(), agent_version: '0.1.0', catalog_version: 'bench', host, events: simulatedEvents(EVENTS, users, rand) };
     const body = gzipSync(JSON.stringify(batch), { level: 1 });
     bodies.push({ body, signature: signBody(key, body), events: EVENTS });
   }
@@ -136,6 +122,7 @@ let failures = 0;
 const statuses: Record<string, number> = {};
 let maxRss = 0;
 const rssTimer = setInterval(() => (maxRss = Math.max(maxRss, rssBytes(child.pid!))), 250);
+const cpuAtStart = { all: cpuSeconds(child.pid!), main: cpuSeconds(child.pid!, child.pid!), bench: process.cpuUsage() };
 const started = performance.now();
 const deadline = started + SECONDS * 1000;
 
@@ -199,6 +186,14 @@ async function runAgent(agent: SimAgent, index: number): Promise<void> {
 await Promise.all(agents.map((a, i) => runAgent(a, i)));
 const elapsed = (performance.now() - started) / 1000;
 clearInterval(rssTimer);
+const benchCpu = process.cpuUsage(cpuAtStart.bench);
+const cpu = {
+  // Cores busy on average during the run: the collector's main (JS) thread, all its threads (engine
+  // included), and this load generator, which shares the same machine.
+  collector_main_thread: Number(((cpuSeconds(child.pid!, child.pid!) - cpuAtStart.main) / elapsed).toFixed(2)),
+  collector_all_threads: Number(((cpuSeconds(child.pid!) - cpuAtStart.all) / elapsed).toFixed(2)),
+  load_generator: Number(((benchCpu.user + benchCpu.system) / 1e6 / elapsed).toFixed(2)),
+};
 
 const metricsText = await (await fetch(`${base}/metrics`)).text();
 const metric = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metricsText)?.[1] ?? 0);
@@ -237,6 +232,7 @@ process.stdout.write(
     insert_ms_mean: flushes ? Number(((flushSeconds / flushes) * 1000).toFixed(1)) : 0,
     events_per_insert_mean: flushes ? Math.round(acked / flushes) : 0,
     collector_rss_mb_max: Math.round(maxRss / 1024 / 1024),
+    cpu_cores_busy: cpu,
     prep_seconds: prepSeconds,
   })}\n`,
 );

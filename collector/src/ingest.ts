@@ -6,7 +6,7 @@ import { ApiError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 import type { ReferenceData } from './reference-data.js';
 import { InsertBuffer } from './insert-buffer.js';
-import { eventRow, eventTsv } from './rows.js';
+import { batchTsv, eventTsvLine } from './rows.js';
 import { clickhouseTime } from './store/migrate.js';
 import type { Store } from './store/store.js';
 
@@ -98,9 +98,16 @@ export class BatchIngestor {
     const newest = now + this.limits.futureSkewSeconds * 1000;
     const ids = new Set<string>();
     const problems: string[] = [];
+    // Events of one batch mostly share their windows: parse each distinct instant once.
+    const instants = new Map<string, number>();
+    const instant = (iso: string): number => {
+      let ms = instants.get(iso);
+      if (ms === undefined) instants.set(iso, (ms = Date.parse(iso)));
+      return ms;
+    };
     batch.events.forEach((e, i) => {
-      const start = Date.parse(e.window_start);
-      const end = Date.parse(e.window_end);
+      const start = instant(e.window_start);
+      const end = instant(e.window_end);
       if (Number.isNaN(start) || Number.isNaN(end)) problems.push(`/events/${i}: window is not a valid instant`);
       else if (end < start) problems.push(`/events/${i}: window_end is before window_start`);
       else if (start < oldest || end > newest) problems.push(`/events/${i}: window ${e.window_start}..${e.window_end} is outside the accepted range`);
@@ -127,7 +134,8 @@ export class BatchIngestor {
     const at = new Date();
     const receivedAt = clickhouseTime(at);
     const decisions = new Map<string, string>();
-    let eventTsvText = '';
+    const shared = batchTsv(batch, at.getTime());
+    let tsv = '';
     for (const e of batch.events) {
       const { team, teamSource } = this.reference.teamFor(e.user, batch.host.hostname, batch.host.team ?? (agentTeam || null));
       let policyState = '';
@@ -136,10 +144,10 @@ export class BatchIngestor {
         policyState = decisions.get(key) ?? this.reference.decide(e.tool, team, at);
         decisions.set(key, policyState);
       }
-      eventTsvText += eventTsv(eventRow(e, { batch, receivedAt: at.getTime(), team, teamSource, policyState }));
+      tsv += eventTsvLine(e, shared, { team, teamSource, policyState });
     }
     try {
-      await this.buffer.submit({ batchId: batch.batch_id, rows: batch.events.length, eventTsv: eventTsvText, batchRow: this.batchRow(batch, receivedAt) });
+      await this.buffer.submit({ batchId: batch.batch_id, rows: batch.events.length, eventTsv: Buffer.from(tsv, 'utf8'), batchRow: this.batchRow(batch, receivedAt) });
     } catch (err) {
       if (this.uncertain.size > 100_000) this.uncertain.clear();
       this.uncertain.add(batch.batch_id);

@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { EVENT_COLUMNS } from './rows.js';
 import type { Row, Store } from './store/store.js';
 
-/** One batch waiting to be stored: its event rows (TabSeparated lines) and its `batches` row. */
+/** One batch waiting to be stored: its event rows (TabSeparated lines, UTF-8) and its `batches` row. */
 export interface PendingBatch {
   batchId: string;
   rows: number;
-  eventTsv: string;
+  /** Encoded per batch, so a flush only copies bytes (one big string join made the GC a third of the CPU). */
+  eventTsv: Buffer;
   batchRow: Row;
 }
 
@@ -87,7 +88,7 @@ export class InsertBuffer {
     // The same group retried would carry the same token; it also names the flush in the engine's dedup log.
     const token = createHash('sha256').update(group.map((g) => g.batchId).join(',')).digest('hex');
     try {
-      const body = group.length === 1 ? group[0]!.eventTsv : group.map((g) => g.eventTsv).join('');
+      const body = group.length === 1 ? group[0]!.eventTsv : Buffer.concat(group.map((g) => g.eventTsv));
       await this.store.insertTsv('events', EVENT_COLUMNS, body, `${token}:events`);
       await this.store.insert('batches', group.map((g) => g.batchRow), `${token}:batches`);
       this.options.onFlush?.(Number(process.hrtime.bigint() - started) / 1e9, group.length, rows);

@@ -1,12 +1,20 @@
 import type { Batch, Event } from '@aiscout/protocol';
 
-export interface RowContext {
-  batch: Batch;
-  /** Epoch milliseconds. */
-  receivedAt: number;
+/** What the collector adds to an event: its team (and where that came from) and the policy decision. */
+export interface LineContext {
   team: string;
   teamSource: string;
   policyState: string;
+}
+
+/** The batch's share of every line, escaped once per batch. */
+export interface BatchTsv {
+  /** batch_id, agent_id, received_at: the columns between event_id and window_start. */
+  prefix: string;
+  host: string;
+  os: string;
+  /** Window instants as TSV, by their ISO text: an agent's events mostly share a few windows. */
+  times: Map<string, string>;
 }
 
 /** Fields that have their own column; the rest of an event goes to `details` as JSON. */
@@ -16,65 +24,6 @@ const COLUMNS = new Set([
   'tokens_in', 'tokens_out', 'tokens_cache_read', 'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections',
   'est_tokens_in', 'est_tokens_out',
 ]);
-
-function num(e: Event, key: string): number {
-  const v = (e as Record<string, unknown>)[key];
-  return typeof v === 'number' ? v : 0;
-}
-
-function str(e: Event, key: string): string {
-  const v = (e as Record<string, unknown>)[key];
-  return typeof v === 'string' ? v : '';
-}
-
-export type EventRowValues = Record<(typeof EVENT_COLUMNS)[number], unknown>;
-
-/** One `events` row (times as epoch milliseconds). Column names match schema/0001_ingest.sql. */
-export function eventRow(e: Event, ctx: RowContext): EventRowValues {
-  const details: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) if (!COLUMNS.has(k)) details[k] = v;
-  const flags = (e as { flags?: string[] }).flags;
-  return {
-    event_id: e.id,
-    batch_id: ctx.batch.batch_id,
-    agent_id: ctx.batch.agent_id,
-    received_at: ctx.receivedAt,
-    window_start: Date.parse(e.window_start),
-    window_end: Date.parse(e.window_end),
-    kind: e.kind,
-    tool: e.tool ?? '',
-    user: e.user,
-    host: ctx.batch.host.hostname,
-    os: ctx.batch.host.os,
-    team: ctx.team,
-    team_source: ctx.teamSource,
-    policy_state: ctx.policyState,
-    evidence_matcher: e.evidence.matcher,
-    evidence_value: e.evidence.value,
-    count: e.count,
-    confidence: e.confidence,
-    candidates: e.candidates,
-    version: str(e, 'version'),
-    model: str(e, 'model'),
-    server_name: str(e, 'server_name'),
-    exe: str(e, 'exe') || str(e, 'process_exe'),
-    extension_id: str(e, 'extension_id'),
-    ecosystem: str(e, 'ecosystem'),
-    flags: Array.isArray(flags) ? flags : [],
-    quality: str(e, 'quality'),
-    tokens_in: num(e, 'tokens_in'),
-    tokens_out: num(e, 'tokens_out'),
-    tokens_cache_read: num(e, 'tokens_cache_read'),
-    tokens_cache_write: num(e, 'tokens_cache_write'),
-    requests: num(e, 'requests'),
-    bytes_up: num(e, 'bytes_up'),
-    bytes_down: num(e, 'bytes_down'),
-    connections: num(e, 'connections'),
-    est_tokens_in: num(e, 'est_tokens_in'),
-    est_tokens_out: num(e, 'est_tokens_out'),
-    details: Object.keys(details).length ? JSON.stringify(details) : '',
-  };
-}
 
 /** The `events` columns in table order, for TabSeparated inserts. */
 export const EVENT_COLUMNS = [
@@ -105,30 +54,64 @@ export function tsvStringArray(values: readonly string[]): string {
   return `${out}]`;
 }
 
-const TIME_COLUMNS = new Set(['received_at', 'window_start', 'window_end']);
-
 /** ClickHouse parses a DateTime64(3) in TSV from seconds with a fraction: no date formatting needed. */
-function tsvTime(ms: number): string {
-  const s = Math.floor(ms / 1000);
-  const frac = ms - s * 1000;
-  return `${s}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+export function tsvTime(ms: number): string {
+  const sec = Math.floor(ms / 1000);
+  const frac = ms - sec * 1000;
+  return `${sec}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+}
+
+/** A number column: absent or non-numeric is 0 (the protocol schema has already checked the types). */
+function n(v: unknown): number {
+  return typeof v === 'number' ? v : 0;
+}
+
+/** A string column: absent is ''. */
+function s(v: unknown): string {
+  return typeof v === 'string' ? tsvString(v) : '';
 }
 
 /**
- * One `events` row as a TabSeparated line with its newline, in EVENT_COLUMNS order. TSV is the
- * cheapest format both connections carry (chDB's takes the body as text, so no RowBinary), and
- * ClickHouse parses it about twice as fast as JSONEachRow.
+ * One `events` row as a TabSeparated line with its newline, in EVENT_COLUMNS order, written straight
+ * from the validated event (no intermediate row object: at 100k events/s the garbage collector is a
+ * large share of the collector's CPU). Fields without a column of their own go to `details` as JSON.
+ * TSV is the cheapest text format the engine takes (about twice as fast to parse as JSONEachRow).
  */
-export function eventTsv(row: EventRowValues): string {
-  let line = '';
-  for (let i = 0; i < EVENT_COLUMNS.length; i++) {
-    const col = EVENT_COLUMNS[i]!;
-    const v = row[col];
-    if (i > 0) line += '\t';
-    if (typeof v === 'string') line += tsvString(v);
-    else if (typeof v === 'number') line += TIME_COLUMNS.has(col) ? tsvTime(v) : String(v);
-    else if (Array.isArray(v)) line += tsvStringArray(v as string[]);
-    else line += '\\N';
+export function eventTsvLine(e: Event, b: BatchTsv, ctx: LineContext): string {
+  const r = e as unknown as Record<string, unknown>;
+  let details = '';
+  for (const k in r) {
+    if (COLUMNS.has(k) || r[k] === undefined) continue;
+    details += `${details === '' ? '{' : ','}${JSON.stringify(k)}:${JSON.stringify(r[k])}`;
   }
-  return `${line}\n`;
+  if (details !== '') details += '}';
+  const flags = r.flags;
+  const exe = typeof r.exe === 'string' && r.exe !== '' ? r.exe : r.process_exe;
+  return (
+    `${tsvString(e.id)}\t${b.prefix}\t${windowTime(b, e.window_start)}\t${windowTime(b, e.window_end)}\t${tsvString(e.kind)}\t${tsvString(e.tool ?? '')}` +
+    `\t${tsvString(e.user)}\t${b.host}\t${b.os}\t${tsvString(ctx.team)}\t${tsvString(ctx.teamSource)}\t${tsvString(ctx.policyState)}` +
+    `\t${tsvString(e.evidence.matcher)}\t${tsvString(e.evidence.value)}\t${e.count}\t${e.confidence}\t${tsvStringArray(e.candidates)}` +
+    `\t${s(r.version)}\t${s(r.model)}\t${s(r.server_name)}\t${s(exe)}\t${s(r.extension_id)}\t${s(r.ecosystem)}` +
+    `\t${tsvStringArray(Array.isArray(flags) ? (flags as string[]) : [])}\t${s(r.quality)}` +
+    `\t${n(r.tokens_in)}\t${n(r.tokens_out)}\t${n(r.tokens_cache_read)}\t${n(r.tokens_cache_write)}\t${n(r.requests)}` +
+    `\t${n(r.bytes_up)}\t${n(r.bytes_down)}\t${n(r.connections)}\t${n(r.est_tokens_in)}\t${n(r.est_tokens_out)}\t${tsvString(details)}\n`
+  );
+}
+
+function windowTime(b: BatchTsv, iso: string): string {
+  let t = b.times.get(iso);
+  if (t === undefined) {
+    t = tsvTime(Date.parse(iso));
+    if (b.times.size < 1000) b.times.set(iso, t);
+  }
+  return t;
+}
+
+export function batchTsv(batch: Batch, receivedAtMs: number): BatchTsv {
+  return {
+    prefix: `${tsvString(batch.batch_id)}\t${tsvString(batch.agent_id)}\t${tsvTime(receivedAtMs)}`,
+    host: tsvString(batch.host.hostname),
+    os: tsvString(batch.host.os),
+    times: new Map(),
+  };
 }
