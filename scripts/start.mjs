@@ -35,7 +35,7 @@ if (scan.status !== 0) say(`(scan exited with ${scan.status}; continuing)`);
 
 say('\n== 2. Collector on the embedded ClickHouse ==');
 const collectorLog = join(data, 'collector.log');
-const collector = spawn(node, [join(root, 'collector/dist/cli.js'), 'serve'], {
+const collector = spawn(node, ['--max-semi-space-size=64', join(root, 'collector/dist/cli.js'), 'serve'], {
   cwd: root,
   env: cleanEnv({
     AISCOUT_CLICKHOUSE_PATH: join(data, 'clickhouse'),
@@ -85,7 +85,8 @@ const creds = JSON.parse(readFileSync(credsFile, 'utf8'));
 
 say('== 3. Local agent, enrolled against the collector ==');
 const agentLog = join(data, 'agent.log');
-const agent = spawn(node, ['--max-semi-space-size=1', join(root, 'agent/dist/cli.js'), 'run'], {
+// The agent's deployed flags (deploy/linux/aiscout-agent.service): small heap, no optimizing compiler.
+const agent = spawn(node, ['--max-semi-space-size=1', '--lite-mode', join(root, 'agent/dist/cli.js'), 'run'], {
   cwd: root,
   env: cleanEnv({
     AISCOUT_COLLECTOR_URL: base,

@@ -34,7 +34,7 @@ if (values.help) {
   process.stdout.write(
     'node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--rate 0] [--seed 42]\n' +
       '  --rate: offered events/s over all agents (0: each agent sends its next batch as soon as the last is acked)\n' +
-      '  env BENCH_NODE_FLAGS: extra Node flags for the collector process (e.g. --max-semi-space-size=64); BENCH_CPU_PROF=dir: CPU profile\n',
+      '  env BENCH_NODE_FLAGS: Node flags for the collector process (default --max-semi-space-size=64, as deployed; set empty for Node's defaults); BENCH_CPU_PROF=dir: CPU profile\n',
   );
   process.exit(0);
 }
@@ -75,7 +75,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'aiscout-bench-'));
 const secret = randomBytes(24).toString('base64url');
 const token = randomBytes(32).toString('base64url');
 const child = fork(new URL('./_collector-child.ts', import.meta.url).pathname, [dataDir, secret, token], {
-  execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
+  execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_FLAGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean), ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const port = await new Promise<number>((resolve, reject) => {

@@ -9,4 +9,5 @@ WORKDIR /app
 COPY --from=build /app /app
 USER node
 EXPOSE 8480
-CMD ["node", "collector/dist/cli.js", "serve"]
+# A larger young generation: the ingest path allocates per event; measured +8% events/s (collector/README.md).
+CMD ["node", "--max-semi-space-size=64", "collector/dist/cli.js", "serve"]
