@@ -34,7 +34,7 @@ if (values.help) {
   process.stdout.write(
     'node --import tsx collector/bench/ingest.ts [--agents 50] [--seconds 20] [--events 1000] [--rate 0] [--seed 42]\n' +
       '  --rate: offered events/s over all agents (0: each agent sends its next batch as soon as the last is acked)\n' +
-      '  env BENCH_NODE_FLAGS: Node flags for the collector process (default --max-semi-space-size=64, as deployed; set empty for Node's defaults); BENCH_CPU_PROF=dir: CPU profile\n',
+      '  env BENCH_NODE_FLAGS: Node flags for the collector process (default --max-semi-space-size=64, as deployed; set empty for the Node defaults); BENCH_CPU_PROF=dir: CPU profile\n',
   );
   process.exit(0);
 }

@@ -14,8 +14,11 @@ export type Validated<T> = { ok: true; value: T } | { ok: false; issues: Validat
 
 /** A compiled validator that reports every problem with its location, capped so errors stay small. */
 export function validator<T extends TSchema>(schema: T, maxIssues = 20): (value: unknown) => Validated<Static<T>> {
-  const compiled = Compile(schema);
+  // Compiled on first use: importing the protocol must not cost every process (the agent above all)
+  // the generated code of validators it never calls.
+  let cached: { Check(v: unknown): boolean; Errors(v: unknown): Iterable<{ instancePath: string; message: string }> } | null = null;
   return (value: unknown) => {
+    const compiled = (cached ??= Compile(schema));
     if (compiled.Check(value)) return { ok: true, value: value as Static<T> };
     const issues: ValidationIssue[] = [];
     for (const e of compiled.Errors(value)) {

@@ -1,5 +1,4 @@
 import { homedir } from 'node:os';
-import { Compile } from 'typebox/compile';
 import Value from 'typebox/value';
 import { checkReadable, checkRules, readSecretFile } from './checks.js';
 import { CONFIG_FILE_ENV, settingsFromEnv } from './env.js';
@@ -47,12 +46,13 @@ export interface LoadOptions {
 }
 
 const schema = AgentConfigSchema as unknown as SchemaNode;
-const compiled = Compile(AgentConfigSchema);
 
 /** TypeBox's errors, one per setting, worded for a person and never quoting the value. */
 function schemaIssues(value: unknown): ShapeIssue[] {
   const byPath = new Map<string, string>();
-  for (const e of compiled.Errors(value)) {
+  // Interpreted, not compiled: the config is checked once per load, and a compiled validator of this
+  // schema costs the always-on agent megabytes of generated code.
+  for (const e of Value.Errors(AgentConfigSchema, value)) {
     if (e.keyword === 'required') {
       const prefix = e.instancePath.slice(1).replace(/\//g, '.');
       for (const name of (e.params as { requiredProperties?: string[] }).requiredProperties ?? []) {
