@@ -4,6 +4,7 @@
  * their team), and injected spikes (the ground truth). Deterministic for a seed.
  */
 import { randomUUID } from 'node:crypto';
+import { prng } from '../../testing/prng.js';
 
 export interface SynthOptions {
   seed: number;
@@ -25,19 +26,8 @@ export interface SynthResult {
   activeUserDays: number;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export function synthesize(o: SynthOptions): SynthResult {
-  const rnd = mulberry32(o.seed);
+  const rnd = prng(o.seed);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const end = Date.parse(`${o.endDay}T00:00:00Z`);
   const dayOf = (i: number): Date => new Date(end - (o.days - 1 - i) * 86400_000);
