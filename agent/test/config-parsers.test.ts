@@ -134,8 +134,15 @@ describe('XML plist parser', () => {
       '<plist><dict/></plist><plist/>',
       '<plist><script/></plist>',
       `<plist>${'<array>'.repeat(200)}${'</array>'.repeat(200)}</plist>`,
+      // XML 1.0 forbids "--" inside a comment; plutil and plistlib refuse these files too.
+      '<!-- a -- b --><plist><true/></plist>',
+      '<plist><string>x<!-- trailing ---></string></plist>',
     ];
     for (const doc of bad) expect(() => parseXmlPlist(doc), doc.slice(0, 40)).toThrow(ConfigParseError);
+  });
+
+  it('accepts well-formed comments in the prolog and in text', () => {
+    expect(parseXmlPlist('<!-- managed by Jamf - do not edit --><plist><string>a<!-- note -->b</string></plist>')).toBe('ab');
   });
 
   it('treats a "__proto__" key as a plain key', () => {

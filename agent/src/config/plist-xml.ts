@@ -61,11 +61,20 @@ class XmlPlistParser {
   private skipMisc(): void {
     for (;;) {
       while (this.pos < this.s.length && /\s/.test(this.s[this.pos] as string)) this.pos++;
-      if (this.s.startsWith('<!--', this.pos)) this.skipPast('-->');
+      if (this.s.startsWith('<!--', this.pos)) this.skipComment();
       else if (this.s.startsWith('<?', this.pos)) this.skipPast('?>');
       else if (this.s.startsWith('<!DOCTYPE', this.pos)) this.skipPast('>');
       else return;
     }
+  }
+
+  /** XML 1.0 §2.5: a comment may not contain "--" (what macOS's plutil and Python's plistlib enforce). */
+  private skipComment(): void {
+    const start = this.pos + 4;
+    const at = this.s.indexOf('-->', start);
+    if (at < 0) this.fail('unterminated construct (missing "-->")');
+    if (this.s.slice(start, at).includes('--') || this.s[at - 1] === '-') this.fail('"--" inside a comment');
+    this.pos = at + 3;
   }
 
   private skipPast(end: string): void {
@@ -108,7 +117,7 @@ class XmlPlistParser {
         out += this.s.slice(this.pos + 9, end);
         this.pos = end + 3;
       } else if (this.s.startsWith('<!--', this.pos)) {
-        this.skipPast('-->');
+        this.skipComment();
       } else {
         return out;
       }
