@@ -5,6 +5,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compileCatalog, type Classifier } from './classifier.js';
+import { BUNDLE_FILE, writeCatalogBundle } from './bundle.js';
 import { readLines } from './lines.js';
 import { BUNDLED_TOOLS_DIR, loadCatalog } from './loader.js';
 import { parseObservation } from './observation.js';
@@ -25,6 +26,9 @@ Usage:
         {"type":"port","port":11434,"protocol":"tcp"}
   aiscout catalog check [--dir DIR] [--overrides FILE]
       Prints every catalog issue (file:line code message) and a summary; exit 1 if any issue.
+  aiscout catalog bundle [--dir DIR] [--out FILE]
+      Validates the catalog and writes it as one JSON file (default dist/catalog.json), which the
+      agent loads at start instead of the YAML files; exit 1 and nothing written on any issue.
   aiscout catalog list [--dir DIR] [--json]
       Lists the tools: id, name, category, status.
   aiscout help
@@ -51,7 +55,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const [sub, ...args] = rest;
         if (sub === 'check') return catalogCheck(args, io);
         if (sub === 'list') return catalogList(args, io);
-        return usage(io, sub === undefined ? 'catalog needs a subcommand: check or list' : `unknown catalog subcommand '${sub}'`);
+        if (sub === 'bundle') return catalogBundle(args, io);
+        return usage(io, sub === undefined ? 'catalog needs a subcommand: check, list or bundle' : `unknown catalog subcommand '${sub}'`);
       }
       case 'help':
       case '--help':
@@ -183,6 +188,19 @@ function catalogCheck(args: string[], io: CliIo): number {
     `${catalog.tools.length} tools (${counts.map(([c, n]) => `${c}: ${n}`).join(', ') || 'none'}), ${issues.length} issues, version ${catalog.version}\n`,
   );
   return issues.length > 0 ? 1 : 0;
+}
+
+/** Build step: validates the catalog and writes dist/catalog.json, which the agent loads instead of the YAML files. */
+function catalogBundle(args: string[], io: CliIo): number {
+  const { values } = parseArgs({ args, options: { dir: { type: 'string' }, out: { type: 'string' } }, strict: true, allowPositionals: false });
+  const r = writeCatalogBundle(values.dir ?? BUNDLED_TOOLS_DIR, values.out ?? BUNDLE_FILE);
+  for (const i of r.issues) io.stderr.write(formatIssue(i));
+  if (r.issues.length > 0) {
+    io.stderr.write(`catalog bundle not written: ${r.issues.length} issue(s)\n`);
+    return 1;
+  }
+  io.stdout.write(`catalog bundle: ${r.tools} tools, version ${r.version}\n`);
+  return 0;
 }
 
 function catalogList(args: string[], io: CliIo): number {

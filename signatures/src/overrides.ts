@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { newAjv } from './ajv.js';
 import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { hostBreadthProblem } from './host-policy.js';
@@ -124,7 +124,7 @@ export function loadOverrides(file: string): { overrides: Overrides | null; issu
   } catch (e) {
     return { overrides: null, issues: [{ code: 'yaml-syntax', file, line: null, message: (e as Error).message }] };
   }
-  validator ??= new Ajv2020({ allErrors: true, strict: true }).compile(OVERRIDES_SCHEMA);
+  validator ??= newAjv().compile(OVERRIDES_SCHEMA);
   if (!validator(data)) {
     for (const err of validator.errors ?? []) issues.push({ code: 'schema', file, line: lineOfSchemaError(doc, lines, err), message: describeSchemaError(err) });
     return { overrides: null, issues };

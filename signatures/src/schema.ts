@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { newAjv } from './ajv.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 /** tool.schema.json sits beside src/ and dist/, so one relative URL works from both. */
@@ -9,7 +9,7 @@ let compiled: ValidateFunction | undefined;
 
 /** The compiled tool schema (compiled once per process). */
 export function toolValidator(): ValidateFunction {
-  compiled ??= new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
+  compiled ??= newAjv().compile(JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object);
   return compiled;
 }
 
