@@ -45,6 +45,10 @@ CREATE TABLE IF NOT EXISTS events
     connections UInt64,
     est_tokens_in UInt64,
     est_tokens_out UInt64,
+    -- Network events: how the server name was learnt and whether ECH hid it. Own columns, not in
+    -- `details`, so usage_host_daily_mv counts TLS/ECH/DNS flows without parsing JSON on every insert.
+    name_source String,
+    ech UInt8,
     details String
 )
 ENGINE = ReplacingMergeTree

@@ -52,9 +52,9 @@ SELECT
     toDate(window_start) AS day, team, tool, user, host, kind,
     sum(tokens_in + tokens_out) AS tokens, sum(est_tokens_in + est_tokens_out) AS est_tokens,
     sum(requests) AS requests, sum(bytes_up + bytes_down) AS bytes, sum(connections) AS connections,
-    sumIf(greatest(events.connections, 1), kind = 'network' AND JSONExtractString(details, 'name_source') IN ('tls-sni', 'quic-sni')) AS tls_flows,
-    sumIf(greatest(events.connections, 1), kind = 'network' AND JSONExtractBool(details, 'ech')) AS ech_flows,
-    countIf(kind = 'network' AND JSONExtractString(details, 'name_source') = 'dns') AS dns_names,
+    sumIf(greatest(events.connections, 1), kind = 'network' AND name_source IN ('tls-sni', 'quic-sni')) AS tls_flows,
+    sumIf(greatest(events.connections, 1), kind = 'network' AND ech = 1) AS ech_flows,
+    countIf(kind = 'network' AND name_source = 'dns') AS dns_names,
     sum(count) AS sightings, toUInt64(count()) AS events
 FROM events
 WHERE kind != 'agent'

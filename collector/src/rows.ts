@@ -22,7 +22,7 @@ const COLUMNS = new Set([
   'kind', 'tool', 'id', 'window_start', 'window_end', 'user', 'evidence', 'count', 'confidence', 'candidates',
   'version', 'model', 'server_name', 'exe', 'process_exe', 'extension_id', 'ecosystem', 'flags', 'quality',
   'tokens_in', 'tokens_out', 'tokens_cache_read', 'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections',
-  'est_tokens_in', 'est_tokens_out',
+  'est_tokens_in', 'est_tokens_out', 'name_source', 'ech',
 ]);
 
 /** The `events` columns in table order, for TabSeparated inserts. */
@@ -30,7 +30,8 @@ export const EVENT_COLUMNS = [
   'event_id', 'batch_id', 'agent_id', 'received_at', 'window_start', 'window_end', 'kind', 'tool', 'user', 'host', 'os', 'team',
   'team_source', 'policy_state', 'evidence_matcher', 'evidence_value', 'count', 'confidence', 'candidates', 'version', 'model',
   'server_name', 'exe', 'extension_id', 'ecosystem', 'flags', 'quality', 'tokens_in', 'tokens_out', 'tokens_cache_read',
-  'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections', 'est_tokens_in', 'est_tokens_out', 'details',
+  'tokens_cache_write', 'requests', 'bytes_up', 'bytes_down', 'connections', 'est_tokens_in', 'est_tokens_out', 'name_source', 'ech',
+  'details',
 ] as const;
 
 const TSV_SPECIAL = /[\\\t\n\r\0]/;
@@ -94,7 +95,7 @@ export function eventTsvLine(e: Event, b: BatchTsv, ctx: LineContext): string {
     `\t${s(r.version)}\t${s(r.model)}\t${s(r.server_name)}\t${s(exe)}\t${s(r.extension_id)}\t${s(r.ecosystem)}` +
     `\t${tsvStringArray(Array.isArray(flags) ? (flags as string[]) : [])}\t${s(r.quality)}` +
     `\t${n(r.tokens_in)}\t${n(r.tokens_out)}\t${n(r.tokens_cache_read)}\t${n(r.tokens_cache_write)}\t${n(r.requests)}` +
-    `\t${n(r.bytes_up)}\t${n(r.bytes_down)}\t${n(r.connections)}\t${n(r.est_tokens_in)}\t${n(r.est_tokens_out)}\t${tsvString(details)}\n`
+    `\t${n(r.bytes_up)}\t${n(r.bytes_down)}\t${n(r.connections)}\t${n(r.est_tokens_in)}\t${n(r.est_tokens_out)}\t${s(r.name_source)}\t${r.ech === true ? 1 : 0}\t${tsvString(details)}\n`
   );
 }
 

@@ -76,7 +76,7 @@ export async function seed(store: Store, o: SeedOptions): Promise<void> {
   const cols =
     'event_id, batch_id, agent_id, received_at, window_start, window_end, kind, tool, user, host, os, team, team_source, policy_state, ' +
     'evidence_matcher, evidence_value, count, confidence, candidates, version, model, server_name, exe, extension_id, ecosystem, flags, quality, ' +
-    'tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, requests, bytes_up, bytes_down, connections, est_tokens_in, est_tokens_out, details';
+    'tokens_in, tokens_out, tokens_cache_read, tokens_cache_write, requests, bytes_up, bytes_down, connections, est_tokens_in, est_tokens_out, name_source, ech, details';
 
   // Detection events. Event n belongs to user n % U; its time is spread over the period, then
   // weekend events mostly move to Friday, the holiday's to the next day, and new users' into their
@@ -104,7 +104,8 @@ SELECT
   if(kind = 'network', toUInt64((8000 + h % 160000) * spike), 0) AS bytes_down,
   if(kind = 'network', 1 + h % 4, 0) AS connections,
   intDiv(bytes_up, 4) AS est_tokens_in, intDiv(bytes_down, 4) AS est_tokens_out,
-  multiIf(kind = 'network', concat('{"name_source":"', ns, '","transport":"tcp","dst_port":443,"ech":', if(ns != 'dns' AND h % 20 = 0, 'true', 'false'), '}'),
+  if(kind = 'network', ns, '') AS name_source, toUInt8(kind = 'network' AND ns != 'dns' AND h % 20 = 0) AS ech,
+  multiIf(kind = 'network', '{"transport":"tcp","dst_port":443}',
           kind = 'usage', '{"source":"log","session_hash":null}',
           kind = 'process', concat('{"process_name":"', tool, '"}'),
           '{"item_kind":"ide-extension","location":null}') AS details
@@ -138,7 +139,7 @@ FROM
 INSERT INTO events (${cols})
 SELECT generateUUIDv4(n) AS event_id, generateUUIDv4(n + 1) AS batch_id, ${AGENT_UUID('host')} AS agent_id,
   ws + INTERVAL 2 SECOND, ws - INTERVAL 1 HOUR, ws, 'agent', '', user, host, 'linux', team, 'directory', '',
-  'heartbeat', agent_version, 1, 1, [], '', '', '', '', '', '', [], '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  'heartbeat', agent_version, 1, 1, [], '', '', '', '', '', '', [], '', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, '', 0,
   concat('{"sensors":[{"name":"processes","enabled":true,"disabled_reason":null,"observations":12,"errors":{"permission":0,"parse":0,"io":0,"vanished":0,"limit":0,"other":0},"dropped":0},',
          '{"name":"network","enabled":', if(net_reason = '', 'true', 'false'), ',"disabled_reason":', if(net_reason = '', 'null', concat('"', net_reason, '"')),
          ',"observations":30,"errors":{"permission":0,"parse":0,"io":0,"vanished":0,"limit":0,"other":0},"dropped":', toString(dropped), '}],',
