@@ -58,6 +58,8 @@ interface NetworkRow {
   est_tokens_out: string;
   tokens_in: string;
   tokens_out: string;
+  name_source: string;
+  ech: string;
   details: string;
 }
 
@@ -125,27 +127,28 @@ describe.skipIf(!live)(`network sensor in the daemon, live on loopback${live ? '
 
       await until(async () => {
         await daemon.runSensorsNow();
-        return (await collector.count("SELECT 1 FROM events WHERE kind = 'network' AND server_name = 'api.anthropic.com' AND JSONExtractString(details, 'name_source') = 'tls-sni'")) >= 1;
+        return (await collector.count("SELECT 1 FROM events WHERE kind = 'network' AND server_name = 'api.anthropic.com' AND name_source = 'tls-sni'")) >= 1;
       }, 20_000, 'tls-sni network row');
       await until(async () => {
         await daemon.runSensorsNow();
-        return (await collector.count("SELECT 1 FROM events WHERE kind = 'network' AND server_name = 'api.anthropic.com' AND JSONExtractString(details, 'name_source') = 'dns'")) >= 1;
+        return (await collector.count("SELECT 1 FROM events WHERE kind = 'network' AND server_name = 'api.anthropic.com' AND name_source = 'dns'")) >= 1;
       }, 20_000, 'dns network row');
       const agentId = (await loadEnrollment(dir.path))!.agent_id;
       const rows = await collector.query<NetworkRow>(
         `SELECT tool, server_name, exe, user, toString(bytes_up) AS bytes_up, toString(bytes_down) AS bytes_down, toString(connections) AS connections,
                 toString(est_tokens_in) AS est_tokens_in, toString(est_tokens_out) AS est_tokens_out, toString(tokens_in) AS tokens_in,
-                toString(tokens_out) AS tokens_out, details
+                toString(tokens_out) AS tokens_out, name_source, toString(ech) AS ech, details
          FROM events WHERE agent_id = {a:UUID} AND kind = 'network' ORDER BY window_start`,
         { a: agentId },
       );
-      const source = (r: NetworkRow) => (JSON.parse(r.details) as { name_source: string }).name_source;
+      const source = (r: NetworkRow) => r.name_source;
       const sni = rows.filter((r) => source(r) === 'tls-sni');
       expect(sni).toHaveLength(1);
       const row = sni[0]!;
       const me = os.userInfo().username;
       expect(row).toMatchObject({ tool: 'anthropic-api', server_name: 'api.anthropic.com', exe: realpathSync(process.execPath), user: me, connections: '1' });
-      expect(JSON.parse(row.details)).toMatchObject({ transport: 'tcp', dst_port: tlsPort, ech: false });
+      expect(row.ech).toBe('0');
+      expect(JSON.parse(row.details)).toMatchObject({ transport: 'tcp', dst_port: tlsPort });
       // Bytes are TCP payload from SYN to FIN (sequence numbers), so they hold the TLS framing too:
       // up = ClientHello (~0.3–1.8 KB) + CCS + Finished + 22 B per 16 KiB record + close_notify;
       // down = ServerHello..Finished with the certificate (~1–1.5 KB) + two session tickets + 22 B per record.
