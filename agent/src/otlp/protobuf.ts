@@ -214,10 +214,12 @@ function metric(r: Reader, res: Attrs, out: MetricPoint[], count: Counter, limit
   for (const p of points) out.push({ resource: res, metric: name, temporality, monotonic, ...p });
 }
 
-/** ExportMetricsServiceRequest → the Sum data points it holds. */
-export function decodeMetricsProto(buf: Buffer, limits: OtlpLimits): MetricPoint[] {
-  const out: MetricPoint[] = [];
-  const count = new Counter(limits.maxItems);
+/**
+ * ExportMetricsServiceRequest and ExportLogsServiceRequest share one shape: field 1 repeats a
+ * Resource* message {1 resource, 2 Scope*}, and each Scope* message repeats its items in field 2.
+ * Calls `item` for every item with the resource attributes that apply to it.
+ */
+function forEachScopeItem(buf: Buffer, limits: OtlpLimits, item: (r: Reader, res: Attrs) => void): void {
   const root = new Reader(buf, 0, buf.length);
   while (!root.done()) {
     const { field, wire } = root.tag();
@@ -226,29 +228,36 @@ export function decodeMetricsProto(buf: Buffer, limits: OtlpLimits): MetricPoint
       continue;
     }
     root.expect(wire, 2);
-    const rm = root.sub();
+    const rx = root.sub();
     let res: Attrs = {};
     const scopes: Reader[] = [];
-    while (!rm.done()) {
-      const t = rm.tag();
+    while (!rx.done()) {
+      const t = rx.tag();
       if (t.field === 1) {
-        rm.expect(t.wire, 2);
-        res = resource(rm.sub(), limits);
+        rx.expect(t.wire, 2);
+        res = resource(rx.sub(), limits);
       } else if (t.field === 2) {
-        rm.expect(t.wire, 2);
-        scopes.push(rm.sub());
-      } else rm.skip(t.wire);
+        rx.expect(t.wire, 2);
+        scopes.push(rx.sub());
+      } else rx.skip(t.wire);
     }
-    for (const sm of scopes) {
-      while (!sm.done()) {
-        const t = sm.tag();
+    for (const sx of scopes) {
+      while (!sx.done()) {
+        const t = sx.tag();
         if (t.field === 2) {
-          sm.expect(t.wire, 2);
-          metric(sm.sub(), res, out, count, limits);
-        } else sm.skip(t.wire);
+          sx.expect(t.wire, 2);
+          item(sx.sub(), res);
+        } else sx.skip(t.wire);
       }
     }
   }
+}
+
+/** ExportMetricsServiceRequest → the Sum data points it holds. */
+export function decodeMetricsProto(buf: Buffer, limits: OtlpLimits): MetricPoint[] {
+  const out: MetricPoint[] = [];
+  const count = new Counter(limits.maxItems);
+  forEachScopeItem(buf, limits, (m, res) => metric(m, res, out, count, limits));
   return out;
 }
 
@@ -281,38 +290,10 @@ function logRecord(r: Reader, res: Attrs, limits: OtlpLimits): LogEntry {
 export function decodeLogsProto(buf: Buffer, limits: OtlpLimits): LogEntry[] {
   const out: LogEntry[] = [];
   const count = new Counter(limits.maxItems);
-  const root = new Reader(buf, 0, buf.length);
-  while (!root.done()) {
-    const { field, wire } = root.tag();
-    if (field !== 1) {
-      root.skip(wire);
-      continue;
-    }
-    root.expect(wire, 2);
-    const rl = root.sub();
-    let res: Attrs = {};
-    const scopes: Reader[] = [];
-    while (!rl.done()) {
-      const t = rl.tag();
-      if (t.field === 1) {
-        rl.expect(t.wire, 2);
-        res = resource(rl.sub(), limits);
-      } else if (t.field === 2) {
-        rl.expect(t.wire, 2);
-        scopes.push(rl.sub());
-      } else rl.skip(t.wire);
-    }
-    for (const sl of scopes) {
-      while (!sl.done()) {
-        const t = sl.tag();
-        if (t.field === 2) {
-          sl.expect(t.wire, 2);
-          count.add();
-          out.push(logRecord(sl.sub(), res, limits));
-        } else sl.skip(t.wire);
-      }
-    }
-  }
+  forEachScopeItem(buf, limits, (r, res) => {
+    count.add();
+    out.push(logRecord(r, res, limits));
+  });
   return out;
 }
 
