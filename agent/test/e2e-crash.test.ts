@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,20 +9,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readStatus } from '../src/status/status.js';
 import { agentEnv } from './helpers/agent.js';
-import { ENROLL_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
+import { collectorForFile, ENROLL_SECRET, tempDir, until } from './helpers/collector.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/run-daemon.ts', import.meta.url));
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const data = tempDir('aiscout-agent-crash-');
-const collector = new TestCollector(data.path);
-
-beforeAll(async () => {
-  await collector.start();
-});
-afterAll(async () => {
-  await collector.stop();
-  data.cleanup();
-});
+const collector = collectorForFile('aiscout-agent-crash-');
 
 function startAgent(env: Record<string, string>, script = FIXTURE, args: string[] = []): { child: ChildProcess; log: () => string; exited: Promise<number | null> } {
   let log = '';

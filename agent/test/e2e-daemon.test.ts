@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
@@ -8,21 +8,12 @@ import { Logger } from '../src/daemon/log.js';
 import { loadEnrollment } from '../src/identity/identity.js';
 import { readStatus } from '../src/status/status.js';
 import { agentEnv, floodSensor, testConfig } from './helpers/agent.js';
-import { ENROLL_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
+import { collectorForFile, ENROLL_SECRET, tempDir, until } from './helpers/collector.js';
 import { installFakePackage, spawnReady, stop } from './helpers/processes.js';
 import { SECRET_MARKER, copyFixtureTree } from './helpers/mcp-home.js';
 
-const data = tempDir('aiscout-agent-e2e-');
-const collector = new TestCollector(data.path);
+const collector = collectorForFile('aiscout-agent-e2e-');
 const quiet = new Logger('fatal', () => undefined);
-
-beforeAll(async () => {
-  await collector.start();
-});
-afterAll(async () => {
-  await collector.stop();
-  data.cleanup();
-});
 
 describe('agent daemon ↔ real collector (chDB) on loopback', () => {
   let fake: ChildProcess | undefined;

@@ -8,21 +8,12 @@ import type { DaemonSensor } from '../src/daemon/sensors.js';
 import { loadEnrollment } from '../src/identity/identity.js';
 import { readStatus } from '../src/status/status.js';
 import { agentEnv, floodSensor, loadTestConfig, syntheticEvent, testConfig } from './helpers/agent.js';
-import { ENROLL_SECRET, SECOND_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
+import { collectorForFile, ENROLL_SECRET, SECOND_SECRET, tempDir, until } from './helpers/collector.js';
 import { httpsProxy, makePki, type TestPki } from './helpers/tls.js';
 
-const data = tempDir('aiscout-agent-faults-');
-const collector = new TestCollector(data.path);
+const collector = collectorForFile('aiscout-agent-faults-');
 const quiet = new Logger('fatal', () => undefined);
 const timing: DaemonTiming = { firstRunMs: 3_600_000, windowMs: 3_600_000, heartbeatMs: 3_600_000, idlePollMs: 100, backoffBaseMs: 50, backoffCapMs: 300 };
-
-beforeAll(async () => {
-  await collector.start();
-});
-afterAll(async () => {
-  await collector.stop();
-  data.cleanup();
-});
 
 const processRows = (agentId: string, user: string) =>
   collector.count("SELECT event_id FROM events WHERE agent_id = {a:UUID} AND kind = 'process' AND user = {u:String}", { a: agentId, u: user });

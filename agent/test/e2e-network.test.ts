@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../src/daemon/daemon.js';
 import { Logger } from '../src/daemon/log.js';
 import { NetworkDaemonSensor } from '../src/daemon/network-sensor-adapter.js';
@@ -19,7 +19,7 @@ import { loadEnrollment } from '../src/identity/identity.js';
 import { loadCap } from '../src/network/live-capture.js';
 import { TOKEN_ESTIMATE } from '../src/network/flows.js';
 import { agentEnv, testConfig } from './helpers/agent.js';
-import { ENROLL_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
+import { collectorForFile, ENROLL_SECRET, tempDir, until } from './helpers/collector.js';
 
 const cap = loadCap();
 const isRoot = process.getuid?.() === 0;
@@ -27,18 +27,9 @@ const skipReason = process.platform !== 'linux' ? 'not Linux' : !isRoot ? 'not r
 const live = skipReason === null;
 if (!live) console.warn(`e2e-network: live capture tests skipped: ${skipReason}`);
 
-const data = tempDir('aiscout-net-e2e-');
-const collector = new TestCollector(data.path);
+const collector = collectorForFile('aiscout-net-e2e-');
 const quiet = new Logger('fatal', () => undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-beforeAll(async () => {
-  await collector.start();
-});
-afterAll(async () => {
-  await collector.stop();
-  data.cleanup();
-});
 
 /** A DNS query for `name` (type A), as a resolver would send it. */
 function dnsQuery(name: string, id: number): Buffer {

@@ -8,51 +8,23 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import protobuf from 'protobufjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogsRequest } from './helpers/otlp-proto.js';
+import { describe, expect, it } from 'vitest';
 import { Daemon } from '../src/daemon/daemon.js';
 import { Logger } from '../src/daemon/log.js';
 import { OtlpSensor, UsagePipeline } from '../src/daemon/otlp-adapter.js';
 import { defaultSensors } from '../src/daemon/sensors.js';
 import { loadEnrollment } from '../src/identity/identity.js';
 import { agentEnv, testConfig } from './helpers/agent.js';
-import { ENROLL_SECRET, TestCollector, tempDir, until } from './helpers/collector.js';
+import { collectorForFile, ENROLL_SECRET, tempDir, until } from './helpers/collector.js';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
 const T0_MS = Date.parse('2026-11-20T10:00:00Z'); // the fixtures' session start
 const TRANSCRIPT_SESSION = '5b0e0c1e-8a3c-4d7e-9c1f-2b6f1d9a4e10';
 
-/** opentelemetry-proto v1 messages (field numbers as upstream), to encode the fixtures as protobuf independently of the agent's decoder. */
-const OTLP_PROTO = `
-syntax = "proto3";
-package otlp;
-message AnyValue { oneof value { string string_value = 1; bool bool_value = 2; int64 int_value = 3; double double_value = 4;
-  ArrayValue array_value = 5; KeyValueList kvlist_value = 6; bytes bytes_value = 7; } }
-message ArrayValue { repeated AnyValue values = 1; }
-message KeyValueList { repeated KeyValue values = 1; }
-message KeyValue { string key = 1; AnyValue value = 2; }
-message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
-message InstrumentationScope { string name = 1; string version = 2; repeated KeyValue attributes = 3; }
-message LogRecord { fixed64 time_unix_nano = 1; fixed64 observed_time_unix_nano = 11; int32 severity_number = 2;
-  string severity_text = 3; AnyValue body = 5; repeated KeyValue attributes = 6; uint32 dropped_attributes_count = 7;
-  fixed32 flags = 8; bytes trace_id = 9; bytes span_id = 10; string event_name = 12; }
-message ScopeLogs { InstrumentationScope scope = 1; repeated LogRecord log_records = 2; string schema_url = 3; }
-message ResourceLogs { Resource resource = 1; repeated ScopeLogs scope_logs = 2; string schema_url = 3; }
-message ExportLogsServiceRequest { repeated ResourceLogs resource_logs = 1; }
-`;
-const LogsRequest = protobuf.parse(OTLP_PROTO).root.lookupType('otlp.ExportLogsServiceRequest');
 
-const data = tempDir('aiscout-otlp-e2e-');
-const collector = new TestCollector(data.path);
+const collector = collectorForFile('aiscout-otlp-e2e-');
 const quiet = new Logger('fatal', () => undefined);
-
-beforeAll(async () => {
-  await collector.start();
-});
-afterAll(async () => {
-  await collector.stop();
-  data.cleanup();
-});
 
 async function freePort(): Promise<number> {
   const s = net.createServer();

@@ -4,7 +4,7 @@ import { loadCatalog } from '@aiscout/signatures';
 import type { NetworkEvent } from '@aiscout/protocol';
 import { buildApp, enroll, makeBatch, sampleEvents, sendBatch, tempDir, testConfig } from './helpers.js';
 
-describe('collector start-up', () => {
+describe('collector start-up and the columns dashboards read', () => {
   const dir = tempDir();
   let app: FastifyInstance;
   beforeAll(async () => {
@@ -23,18 +23,6 @@ describe('collector start-up', () => {
     expect(rows.map((r) => r.id)).toEqual(catalog.tools.map((t) => t.id).sort());
     expect(rows.find((r) => r.id === 'claude-code')?.category).toBe('agent-cli');
     expect(new Set(rows.map((r) => r.catalog_version))).toEqual(new Set([catalog.version]));
-  });
-});
-
-describe('network coverage columns', () => {
-  const dir = tempDir();
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    app = await buildApp(testConfig(dir.path));
-  });
-  afterAll(async () => {
-    await app.close();
-    dir.cleanup();
   });
 
   it('stores name_source and ech as columns and the host rollup counts TLS, ECH and DNS flows from them', async () => {

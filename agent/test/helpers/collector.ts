@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { build } from '../../../collector/src/app.js';
 import { DEFAULT_CONFIG, type CollectorConfig } from '../../../collector/src/config.js';
 import { catalogFacts } from '../../../collector/src/catalog.js';
@@ -82,4 +83,21 @@ export async function until(check: () => Promise<boolean> | boolean, ms = 20_000
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`${what} not reached within ${ms} ms`);
+}
+
+/**
+ * One real collector for a whole test file, on a fresh embedded store in a temp folder: started
+ * before the file's tests, stopped and removed after them.
+ */
+export function collectorForFile(prefix: string): TestCollector {
+  const data = tempDir(prefix);
+  const collector = new TestCollector(data.path);
+  beforeAll(async () => {
+    await collector.start();
+  });
+  afterAll(async () => {
+    await collector.stop();
+    data.cleanup();
+  });
+  return collector;
 }
