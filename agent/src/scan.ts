@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { SensorHealth } from '@aiscout/protocol';
 import { DetectionAggregator, type Detection, type ObservationClassifier } from './detect.js';
 import { mcpExtensionFields } from './mcp/event-fields.js';
-import type { McpFlag, McpHost, McpObservation, McpScope, McpTransport } from './mcp/types.js';
+import type { McpFlag, McpHost, McpObservation, McpScope, McpServerObservation } from './mcp/types.js';
 import { browserExtensions } from './sensors/browser-extensions.js';
 import { SensorHealthCounter } from './sensors/health.js';
 import { discoverHomes } from './sensors/homes.js';
@@ -66,31 +66,23 @@ export interface UsageRow {
   origin: string;
 }
 
-/** One MCP server declared in one config file. Names and identities only: never env values or args. */
-export interface McpServerRow {
+/**
+ * One MCP server declared in one config file: the sensor's observation as the scan shows it.
+ * Names and identities only: never env values or args.
+ */
+export type McpServerRow = Pick<
+  McpServerObservation,
+  'ecosystem' | 'name' | 'transport' | 'command' | 'package' | 'version' | 'host' | 'env_keys' | 'header_keys' | 'scope' | 'location' | 'enabled' | 'flags'
+> & {
   kind: 'mcp-server';
   tool: string;
-  ecosystem: McpHost;
   /** The home's user; 'system' for machine-wide (managed) files. */
   user: string;
-  name: string;
-  transport: McpTransport | null;
   /** URL host for remote servers (or the remote a stdio proxy reaches), else the command's basename. */
   target: string | null;
-  command: string | null;
-  package: string | null;
-  version: string | null;
-  host: string | null;
   /** What the server is across users and files (package, else host, else command, else name). */
   identity: string;
-  env_keys: string[];
-  header_keys: string[];
-  scope: McpScope;
-  /** The config file, relative to the home (absolute for machine-wide files). */
-  location: string;
-  enabled: boolean;
-  flags: McpFlag[];
-}
+};
 
 /** A host-tool setting that matters for risk (permission bypass, blanket auto-approval). */
 export interface AgentSettingRow {
