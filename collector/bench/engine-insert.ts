@@ -39,7 +39,7 @@ const INSERTS = Number(values.inserts);
 const WARMUP = 2;
 
 const dir = mkdtempSync(join(tmpdir(), 'aiscout-engine-bench-'));
-const store = new Store({ embeddedPath: join(dir, 'clickhouse'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 600_000 });
+const store = new Store({ path: join(dir, 'clickhouse'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 600_000 });
 await migrate(store, { schemaDir: values.schema, retentionDays: 400, auditRetentionDays: 1095, collectorId: 'bench' });
 const table = values.null ? 'events_null' : 'events';
 if (values.null) await store.command('CREATE TABLE events_null AS events ENGINE = Null');

@@ -27,7 +27,7 @@ const ZONES = ['UTC', 'Europe/Berlin', 'Europe/London', 'America/New_York', 'Ame
 const TOOLS = ['claude-code', 'github-copilot', 'cursor', 'anthropic-api', 'ollama', 'chatgpt'];
 
 const dir = mkdtempSync(join(tmpdir(), 'aiscout-bench-reports-'));
-const store = new Store({ embeddedPath: join(dir, 'clickhouse'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 600_000 });
+const store = new Store({ path: join(dir, 'clickhouse'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 600_000 });
 
 function percentile(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

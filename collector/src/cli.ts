@@ -27,7 +27,7 @@ Configuration: --config FILE or AISCOUT_COLLECTOR_CONFIG (YAML or JSON), overrid
 With the embedded store, stop \`serve\` before running migrate/agents: one process owns the data folder.`;
 
 function openStore(config: CollectorConfig): Store {
-  return new Store({ ...config.clickhouse, embeddedPath: config.clickhouse.path });
+  return new Store(config.clickhouse);
 }
 
 function printIssues(issues: ConfigIssue[]): void {

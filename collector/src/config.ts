@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { parse as parseYaml } from 'yaml';
 import { LIMITS } from '@aiscout/protocol';
 import { DEFAULT_REPORT_SETTINGS, readReportSettings, type ReportSettings } from './reports/settings.js';
+import type { StoreOptions } from './store/store.js';
 
 export interface EnrollmentSecret {
   id: string;
@@ -28,16 +29,8 @@ export interface Limits {
 
 export interface CollectorConfig {
   listen: { host: string; port: number };
-  clickhouse: {
-    path: string;
-    url: string | null;
-    user: string | null;
-    password: string | null;
-    database: string | null;
-    caFile: string | null;
-    cluster: string | null;
-    timeoutMs: number;
-  };
+  /** Embedded folder or server URL, credentials, CA, cluster, timeout: exactly what the store takes. */
+  clickhouse: StoreOptions;
   retentionDays: number;
   auditRetentionDays: number;
   enrollmentSecrets: EnrollmentSecret[];

@@ -11,7 +11,7 @@ const dir = tempDir();
 let store: Store;
 
 beforeAll(async () => {
-  store = new Store({ embeddedPath: join(dir.path, 'ch'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 30_000 });
+  store = new Store({ path: join(dir.path, 'ch'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 30_000 });
   await migrate(store, { retentionDays: 400, auditRetentionDays: 1095, collectorId: 'dedup-test' });
 });
 afterAll(async () => {

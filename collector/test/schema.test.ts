@@ -11,7 +11,7 @@ let store: Store;
 const opts = { retentionDays: 400, auditRetentionDays: 1095, collectorId: 'schema-test' };
 
 beforeAll(() => {
-  store = new Store({ embeddedPath: join(dir.path, 'ch'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 30_000 });
+  store = new Store({ path: join(dir.path, 'ch'), url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs: 30_000 });
 });
 afterAll(async () => {
   await store.close();

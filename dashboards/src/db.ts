@@ -5,7 +5,7 @@ import { migrate } from '../../collector/src/store/migrate.js';
 import { Store } from '../../collector/src/store/store.js';
 
 export async function openStore(path: string, timeoutMs = 600_000): Promise<Store> {
-  const store = new Store({ embeddedPath: path, url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs });
+  const store = new Store({ path, url: null, user: null, password: null, database: null, caFile: null, cluster: null, timeoutMs });
   await migrate(store, { retentionDays: 400, auditRetentionDays: 1095, collectorId: 'dashboards' });
   const { tools, version } = loadCatalog();
   await syncCatalogTable(store, tools, version);

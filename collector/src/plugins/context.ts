@@ -45,7 +45,7 @@ export interface ContextOptions {
  */
 async function context(app: FastifyInstance, opts: ContextOptions): Promise<void> {
   const { config } = opts;
-  const store = new Store({ ...config.clickhouse, embeddedPath: config.clickhouse.path });
+  const store = new Store(config.clickhouse);
   const audit = new AuditTrail(store, config.collectorId);
   const reference = new ReferenceData(
     store,

@@ -27,7 +27,7 @@ export async function reportCommand(config: CollectorConfig, args: ReportArgs, w
   const format = args.format ?? 'html';
   if (!isFormat(format)) throw new ReportError('BAD_FORMAT', `--format ${format.slice(0, 20)}: use ${FORMATS.join(', ')}`);
   if (args.week !== undefined) parseWeek(args.week);
-  const store = new Store({ ...config.clickhouse, embeddedPath: config.clickhouse.path });
+  const store = new Store(config.clickhouse);
   try {
     await migrate(store, { retentionDays: config.retentionDays, auditRetentionDays: config.auditRetentionDays, collectorId: config.collectorId });
     const settings = config.reports;

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 
 export interface StoreOptions {
   /** Folder of the embedded chDB engine; used when `url` is null. */
-  embeddedPath: string;
+  path: string;
   /** ClickHouse server or cluster over HTTP(S). */
   url: string | null;
   user: string | null;
@@ -69,7 +69,7 @@ export class Store {
     const o = this.options;
     if (o.url === null) {
       // chdb ships its own copy of the client-common types; the runtime contract is the same.
-      const chdb = createChdbConnection({ path: resolve(o.embeddedPath) });
+      const chdb = createChdbConnection({ path: resolve(o.path) });
       this.#rawInsert = (params) => chdb.chdb.rawInsert(params);
       return createClient({ connection: chdb as unknown as NonNullable<ClientConfig['connection']> });
     }
@@ -91,7 +91,7 @@ export class Store {
   }
 
   get kind(): string {
-    return this.embedded ? `embedded chDB at ${resolve(this.options.embeddedPath)}` : `ClickHouse at ${redactUrl(this.options.url!)}`;
+    return this.embedded ? `embedded chDB at ${resolve(this.options.path)}` : `ClickHouse at ${redactUrl(this.options.url!)}`;
   }
 
   get cluster(): string | null {
